@@ -1,0 +1,1 @@
+"""Synthetic case makers (labels, watermarks, damage, post-processing) for tests, the demo and benchmarks."""
