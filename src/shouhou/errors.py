@@ -1,19 +1,19 @@
 """The one error tree of shouhou; third-party errors are translated where they enter.
 
-    ShouhouError
-    ├── InputError                  bad input from a user; CLI exit code 2, HTTP 4xx
-    │   ├── UnreadableImage         not an image, or corrupt beyond decoding   (also a SignalError)
-    │   │   └── TruncatedImage      the file ends before the image data does
-    │   ├── UnsupportedFormat       a real file of a format shouhou does not screen (also a SignalError)
-    │   ├── ExtensionMismatch       the file name says one format, the bytes another
-    │   └── HostileImage            refused to protect the host
-    │       ├── FileTooLarge        over the configured byte limit
-    │       ├── DecompressionBomb   more pixels than the configured limit
-    │       └── MetadataTooLarge    metadata blocks over the configured limit
-    ├── SignalError                 a signal could not produce its output (recorded, others go on)
-    │   └── SignalInputMissing      a signal's declared need was not provided
-    ├── DependencyUnavailable       an optional library or model is not installed; exit code 3
-    └── ConfigError                 settings are invalid
+ShouhouError
+├── InputError                  bad input from a user; CLI exit code 2, HTTP 4xx
+│   ├── UnreadableImage         not an image, or corrupt beyond decoding   (also a SignalError)
+│   │   └── TruncatedImage      the file ends before the image data does
+│   ├── UnsupportedFormat       a real file of a format shouhou does not screen (also a SignalError)
+│   ├── ExtensionMismatch       the file name says one format, the bytes another
+│   └── HostileImage            refused to protect the host
+│       ├── FileTooLarge        over the configured byte limit
+│       ├── DecompressionBomb   more pixels than the configured limit
+│       └── MetadataTooLarge    metadata blocks over the configured limit
+├── SignalError                 a signal could not produce its output (recorded, others go on)
+│   └── SignalInputMissing      a signal's declared need was not provided
+├── DependencyUnavailable       an optional library or model is not installed; exit code 3
+└── ConfigError                 settings are invalid
 """
 
 from __future__ import annotations

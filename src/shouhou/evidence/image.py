@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -30,14 +31,22 @@ RGB = npt.NDArray[np.uint8]
 _HEIF_BRANDS: Final = {b"heic", b"heix", b"hevc", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
 _AVIF_BRANDS: Final = {b"avif", b"avis"}
 EXTENSIONS: Final[dict[str, str]] = {
-    ".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".jfif": "JPEG",
-    ".png": "PNG", ".webp": "WEBP",
-    ".heic": "HEIF", ".heif": "HEIF", ".hif": "HEIF", ".avif": "AVIF",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".jpe": "JPEG",
+    ".jfif": "JPEG",
+    ".png": "PNG",
+    ".webp": "WEBP",
+    ".heic": "HEIF",
+    ".heif": "HEIF",
+    ".hif": "HEIF",
+    ".avif": "AVIF",
 }
 _OTHER_IMAGE_EXTENSIONS: Final = {".gif", ".bmp", ".tif", ".tiff", ".dng", ".raw", ".cr2", ".nef", ".arw"}
 PREVIEW_SIDE: Final = 512
 
 _openers_registered = False
+_PIL_LIMIT_LOCK = threading.Lock()
 
 
 def _register_openers() -> None:
@@ -108,7 +117,7 @@ class PreparedImage:
     @cached_property
     def pixels(self) -> RGB:
         """Full-resolution RGB pixels, EXIF orientation applied."""
-        with _open(self.raw, self.name, self.limits) as im:
+        with _Opened(self.raw, self.name, self.limits) as im:
             return _to_rgb_array(_decode(im, self.name))
 
     @cached_property
@@ -122,7 +131,9 @@ class PreparedImage:
         return self.width * self.height / 1e6
 
 
-def load_image(source: Path | bytes, *, name: str | None = None, limits: ImageLimits | None = None) -> PreparedImage:
+def load_image(
+    source: Path | bytes, *, name: str | None = None, limits: ImageLimits | None = None
+) -> PreparedImage:
     """Read, sniff and validate an image; raises an `InputError` subclass with a one-line reason."""
     limits = limits or ImageLimits()
     if isinstance(source, Path):
@@ -147,23 +158,30 @@ def load_image(source: Path | bytes, *, name: str | None = None, limits: ImageLi
     fmt = sniff_format(raw[:64])
     claimed = EXTENSIONS.get(Path(name).suffix.lower())
     if fmt is None and claimed is not None and _describe(raw[:64]) == "not an image":
-        raise UnreadableImage(f"{name}: named {Path(name).suffix} but the bytes carry no {claimed} signature "
-                              "(corrupt, encrypted or not an image)")
+        raise UnreadableImage(
+            f"{name}: named {Path(name).suffix} but the bytes carry no {claimed} signature "
+            "(corrupt, encrypted or not an image)"
+        )
     if fmt is None:
-        raise UnsupportedFormat(f"{name}: {_describe(raw[:64])}; shouhou screens JPEG, PNG, WebP and HEIC/HEIF")
+        raise UnsupportedFormat(
+            f"{name}: {_describe(raw[:64])}; shouhou screens JPEG, PNG, WebP and HEIC/HEIF"
+        )
     _check_extension(name, fmt)
-    with _open(raw, name, limits) as im:
+    with _Opened(raw, name, limits) as im:
         exif = _exif_dict(im)
         orientation = int(exif.get("Orientation", 1) or 1)
         xmp = _xmp_packets(raw, im, fmt)
-        text = _text_chunks(im)
+        text = _text_chunks(im, name)
         meta_bytes = sum(len(x) for x in xmp) + sum(len(v) for v in text.values())
         meta_bytes += len(im.info.get("exif", b"") or b"") + len(im.info.get("icc_profile", b"") or b"")
         if meta_bytes > limits.max_metadata_bytes:
             raise MetadataTooLarge(
                 f"{name}: {meta_bytes} bytes of metadata is over the {limits.max_metadata_bytes}-byte limit"
             )
-        quant = {int(k): tuple(int(x) for x in v) for k, v in im.quantization.items()} if fmt == "JPEG" else None
+        tables = getattr(im, "quantization", None) if fmt == "JPEG" else None
+        quant = (
+            {int(k): tuple(int(x) for x in v) for k, v in tables.items()} if tables else None
+        )
         info_keys = tuple(sorted(str(k) for k in im.info))
         if fmt == "JPEG":
             im.draft("RGB", (PREVIEW_SIDE, PREVIEW_SIDE))
@@ -171,9 +189,19 @@ def load_image(source: Path | bytes, *, name: str | None = None, limits: ImageLi
     preview_im.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.BILINEAR)
     width, height = _oriented_size(raw, name, limits, orientation)
     return PreparedImage(
-        name=name, raw=raw, format=fmt, width=width, height=height, orientation=orientation, exif=exif,
-        xmp=xmp, text=text, info_keys=info_keys, jpeg_quantization=quant,
-        preview=_to_rgb_array(preview_im), limits=limits,
+        name=name,
+        raw=raw,
+        format=fmt,
+        width=width,
+        height=height,
+        orientation=orientation,
+        exif=exif,
+        xmp=xmp,
+        text=text,
+        info_keys=info_keys,
+        jpeg_quantization=quant,
+        preview=_to_rgb_array(preview_im),
+        limits=limits,
     )
 
 
@@ -189,7 +217,7 @@ def _check_extension(name: str, fmt: str) -> None:
         raise ExtensionMismatch(f"{name}: named {suffix} but the content is {fmt}")
 
 
-class _open:
+class _Opened:
     """Open with Pillow under shouhou's pixel limit, translating Pillow's errors."""
 
     def __init__(self, raw: bytes, name: str, limits: ImageLimits) -> None:
@@ -198,13 +226,23 @@ class _open:
 
     def __enter__(self) -> Image.Image:
         _register_openers()
-        Image.MAX_IMAGE_PIXELS = self.limits.max_pixels
         try:
-            with warnings.catch_warnings():
+            # Pillow's bomb check reads a module global; shouhou applies its own limit just below, so
+            # Pillow's is set to match only for the duration of the open (under a lock, restored after).
+            with _PIL_LIMIT_LOCK, warnings.catch_warnings():
                 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-                im = Image.open(io.BytesIO(self.raw))
+                saved = Image.MAX_IMAGE_PIXELS
+                Image.MAX_IMAGE_PIXELS = self.limits.max_pixels
+                try:
+                    im = Image.open(io.BytesIO(self.raw))
+                finally:
+                    Image.MAX_IMAGE_PIXELS = saved
         except Image.DecompressionBombError as exc:
-            raise DecompressionBomb(f"{self.name}: {exc}") from exc
+            raise DecompressionBomb(
+                f"{self.name}: the image declares far more pixels than the "
+                f"{self.limits.max_pixels}-pixel limit "
+                "(decompression bomb)"
+            ) from exc
         except UnidentifiedImageError as exc:
             raise UnreadableImage(f"{self.name}: the image header cannot be decoded") from exc
         except ValueError as exc:  # Pillow raises ValueError for oversized text chunks
@@ -261,7 +299,7 @@ def _to_rgb_array(im: Image.Image) -> RGB:
 
 
 def _oriented_size(raw: bytes, name: str, limits: ImageLimits, orientation: int) -> tuple[int, int]:
-    with _open(raw, name, limits) as im:
+    with _Opened(raw, name, limits) as im:
         w, h = im.size
     return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
 
@@ -273,24 +311,34 @@ def _exif_dict(im: Image.Image) -> dict[str, Any]:
     """Base IFD, Exif sub-IFD and GPS presence flattened into tag-name → value."""
     try:
         exif = im.getexif()
-    except Exception:  # noqa: BLE001 — corrupt EXIF must not stop screening; absence is reported instead
+    except Exception:
         return {}
     out: dict[str, Any] = {}
     for tag, value in exif.items():
-        out[_EXIF_NAMES.get(tag, f"Tag{tag}")] = value
+        out[_EXIF_NAMES.get(tag, f"Tag{tag}")] = _utf8_text(value)
     for ifd_id in (ExifTags.IFD.Exif, ExifTags.IFD.GPSInfo):
         try:
             sub = exif.get_ifd(ifd_id)
-        except Exception:  # noqa: BLE001
+        except Exception:
             continue
         if ifd_id == ExifTags.IFD.GPSInfo:
             if sub:
                 out["GPSInfo"] = {ExifTags.GPSTAGS.get(k, str(k)): v for k, v in sub.items()}
             continue
         for tag, value in sub.items():
-            out[_EXIF_NAMES.get(tag, f"Tag{tag}")] = value
+            out[_EXIF_NAMES.get(tag, f"Tag{tag}")] = _utf8_text(value)
     out.pop("ExifOffset", None)
     return out
+
+
+def _utf8_text(value: Any) -> Any:
+    """Pillow decodes EXIF ASCII as Latin-1; Chinese apps write UTF-8 there (e.g. "华为"), so re-decode."""
+    if isinstance(value, str) and not value.isascii() and max(value) <= "\xff":
+        try:
+            return value.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            return value
+    return value
 
 
 _XMP_SIG: Final = b"http://ns.adobe.com/xap/1.0/\x00"
@@ -329,10 +377,17 @@ def _jpeg_app1_xmp(raw: bytes) -> list[bytes]:
     return out
 
 
-def _text_chunks(im: Image.Image) -> dict[str, str]:
+def _text_chunks(im: Image.Image, name: str) -> dict[str, str]:
     """PNG tEXt/iTXt/zTXt chunks (and other string info) as text."""
     out: dict[str, str] = {}
-    text = getattr(im, "text", None) if im.format == "PNG" else None
+    try:  # Pillow reads to the end of a PNG to collect chunks after the image data
+        text = getattr(im, "text", None) if im.format == "PNG" else None
+    except OSError as exc:
+        if "truncated" in str(exc):
+            raise TruncatedImage(f"{name}: the image data is truncated ({exc})") from exc
+        raise UnreadableImage(f"{name}: {exc}") from exc
+    except ValueError as exc:
+        raise MetadataTooLarge(f"{name}: {exc}") from exc
     items = dict(text) if isinstance(text, dict) else {}
     for key, value in items.items():
         if isinstance(value, bytes):

@@ -23,7 +23,8 @@ class ScreenContext:
 
     delivered_at: datetime | None = None
     claim_id: str | None = None
-    submitter_id: str | None = None  # buyer or uploader; a reuse by the same submitter in the same claim is not reuse
+    # buyer or uploader; a reuse by the same submitter in the same claim is not reuse
+    submitter_id: str | None = None
 
 
 @dataclass

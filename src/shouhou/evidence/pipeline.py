@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shouhou import __version__
 from shouhou.config import Settings
-from shouhou.errors import DependencyUnavailable, InputError, SignalError, SignalInputMissing
+from shouhou.errors import ConfigError, DependencyUnavailable, InputError, SignalError, SignalInputMissing
 from shouhou.evidence.item import Evidence
 from shouhou.evidence.model import Need, Tier
 from shouhou.evidence.registry import SignalClass, all_signals
@@ -89,12 +89,23 @@ class Screener:
                 notes.append(f"{f.signal} {f.status}: {f.error or f.summary}")
         image = item.image
         result = Screening(
-            source=image.name, sha256=image.sha256, format=image.format, width=image.width,
-            height=image.height, risk=verdict.risk, score=verdict.score,
-            matched_reference=item.facts.get("reference.matched"), reasons=verdict.reasons, notes=notes,
-            findings=findings, tier=self.tier.name.lower(),
-            thresholds={"calibrated": self.thresholds.calibrated, "source": self.thresholds.source,
-                        "date": self.thresholds.date},
+            source=image.name,
+            sha256=image.sha256,
+            format=image.format,
+            width=image.width,
+            height=image.height,
+            risk=verdict.risk,
+            score=verdict.score,
+            matched_reference=item.facts.get("reference.matched"),
+            reasons=verdict.reasons,
+            notes=notes,
+            findings=findings,
+            tier=self.tier.name.lower(),
+            thresholds={
+                "calibrated": self.thresholds.calibrated,
+                "source": self.thresholds.source,
+                "date": self.thresholds.date,
+            },
             seconds=round(time.perf_counter() - started, 4),
         )
         for hook in self.after_screen:
@@ -111,17 +122,38 @@ class Screener:
         try:
             out = signal.run(item, params)
         except (SignalInputMissing, DependencyUnavailable) as exc:
-            return Finding(**base, status="skipped", summary=f"skipped: {exc}", error=str(exc),
-                           seconds=round(time.perf_counter() - started, 4))
-        except (SignalError, InputError) as exc:
-            return Finding(**base, status="failed", summary=f"failed: {exc}", error=str(exc),
-                           seconds=round(time.perf_counter() - started, 4))
+            return Finding(
+                **base,
+                status="skipped",
+                summary=f"skipped: {exc}",
+                error=str(exc),
+                seconds=round(time.perf_counter() - started, 4),
+            )
+        except (SignalError, InputError, ConfigError) as exc:
+            return Finding(
+                **base,
+                status="failed",
+                summary=f"failed: {exc}",
+                error=str(exc),
+                seconds=round(time.perf_counter() - started, 4),
+            )
         except Exception as exc:  # a bug in one signal must not stop the others; it is logged and recorded
             log.exception("signal %s crashed on %s", signal.name, item.image.name)
-            return Finding(**base, status="failed", summary=f"internal error: {type(exc).__name__}: {exc}",
-                           error=f"{type(exc).__name__}: {exc}", seconds=round(time.perf_counter() - started, 4))
+            return Finding(
+                **base,
+                status="failed",
+                summary=f"internal error: {type(exc).__name__}: {exc}",
+                error=f"{type(exc).__name__}: {exc}",
+                seconds=round(time.perf_counter() - started, 4),
+            )
         return Finding(
-            **base, status="ok", score=round(out.score, 4), flagged=out.flagged, severity=out.severity,
-            summary=out.summary, regions=[r.as_list() for r in out.regions],
-            seconds=round(time.perf_counter() - started, 4), output=out.model_dump(mode="json"),
+            **base,
+            status="ok",
+            score=round(out.score, 4),
+            flagged=out.flagged,
+            severity=out.severity,
+            summary=out.summary,
+            regions=[r.as_list() for r in out.regions],
+            seconds=round(time.perf_counter() - started, 4),
+            output=out.model_dump(mode="json"),
         )

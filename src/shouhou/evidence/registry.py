@@ -37,7 +37,9 @@ def build_registry(specs: Iterable[SignalClass]) -> dict[str, SignalClass]:
     out: dict[str, SignalClass] = {}
     for cls in specs:
         if cls.name in out:
-            raise ConfigError(f"two signals are named {cls.name!r}: {out[cls.name].__qualname__}, {cls.__qualname__}")
+            raise ConfigError(
+                f"two signals are named {cls.name!r}: {out[cls.name].__qualname__}, {cls.__qualname__}"
+            )
         out[cls.name] = cls
     return out
 

@@ -26,10 +26,10 @@ class SignalParams(BaseModel):
 
 
 P = TypeVar("P", bound=SignalParams)
-O = TypeVar("O", bound=SignalOutput)
+Out = TypeVar("Out", bound=SignalOutput)
 
 
-class Signal(ABC, Generic[P, O]):
+class Signal(ABC, Generic[P, Out]):
     """One forensic signal. Subclasses declare the class variables and implement `run`.
 
     `run` returns the output model or raises a `SignalError` subclass; it never returns None for
@@ -47,5 +47,5 @@ class Signal(ABC, Generic[P, O]):
         self.settings = settings or Settings()
 
     @abstractmethod
-    def run(self, item: Evidence, params: P) -> O:
+    def run(self, item: Evidence, params: P) -> Out:
         """Screen one item."""

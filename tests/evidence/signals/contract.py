@@ -24,8 +24,12 @@ class SignalContract:
         """The same kind of item without the trait; the signal must not flag it."""
         raise NotImplementedError
 
+    def make_signal(self) -> Signal[Any, Any]:
+        """The signal under test; override to pass settings (e.g. a model folder)."""
+        return self.signal_cls()
+
     def _run(self, item: Evidence) -> SignalOutput:
-        signal = self.signal_cls()
+        signal = self.make_signal()
         params = load_thresholds().params_for(signal)
         out: SignalOutput = signal.run(item, params)
         return out
@@ -38,7 +42,9 @@ class SignalContract:
         assert isinstance(cls.tier, Tier)
         assert issubclass(cls.params_model, SignalParams)
         assert issubclass(cls.output_model, SignalOutput)
-        assert cls.__doc__ and "cannot" in cls.__doc__.lower(), "docstring must say what the signal cannot tell"
+        assert cls.__doc__ and "cannot" in cls.__doc__.lower(), (
+            "docstring must say what the signal cannot tell"
+        )
 
     def test_registered(self) -> None:
         assert all_signals(include_plugins=False)[self.signal_cls.name] is self.signal_cls

@@ -1,0 +1,65 @@
+"""The `shouhou` command: Typer app, logging set-up and error → exit-code mapping."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Final
+
+import typer
+
+from shouhou.cli import demo as demo_cmd
+from shouhou.cli import inspect as inspect_cmd
+from shouhou.errors import ConfigError, DependencyUnavailable, InputError, ShouhouError
+
+EXIT_OK: Final = 0
+EXIT_INTERNAL: Final = 1
+EXIT_BAD_INPUT: Final = 2
+EXIT_DEPENDENCY: Final = 3
+
+app = typer.Typer(
+    name="shouhou",
+    no_args_is_help=True,
+    add_completion=False,
+    help="shouhou (售后): refund-claim evidence screening and after-sales service.",
+)
+app.command("inspect")(inspect_cmd.inspect)
+app.command("demo")(demo_cmd.demo)
+
+
+def exit_code_for(exc: BaseException) -> int:
+    if isinstance(exc, InputError):
+        return EXIT_BAD_INPUT
+    if isinstance(exc, DependencyUnavailable | ImportError):
+        return EXIT_DEPENDENCY
+    if isinstance(exc, ConfigError):
+        return EXIT_BAD_INPUT
+    return EXIT_INTERNAL
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    try:
+        rv = app(standalone_mode=False)
+        if isinstance(rv, int):
+            sys.exit(rv)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(130)
+    except ShouhouError as exc:
+        typer.echo(f"shouhou: {exc}", err=True)
+        sys.exit(exit_code_for(exc))
+    except ImportError as exc:
+        typer.echo(f"shouhou: a dependency is unavailable: {exc}", err=True)
+        sys.exit(EXIT_DEPENDENCY)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(EXIT_BAD_INPUT)
+        logging.getLogger("shouhou").exception("internal error")
+        sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,92 @@
+"""`shouhou demo`: generate the demo claim photos, screen them on the embedded default and write a report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from shouhou.config import Settings
+from shouhou.errors import InputError
+
+
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the demo cases, the index and the report.")] = Path(
+        "var/demo"
+    ),
+) -> None:
+    """Screen the shipped demo cases (honest, forged, reused, AI-labelled, broken); write an HTML report."""
+    from shouhou.demo.evidence import DELIVERED_AT, write_cases
+    from shouhou.evidence.engine import Engine
+    from shouhou.evidence.item import ScreenContext
+    from shouhou.evidence.references import ReferenceLibrary
+    from shouhou.evidence.report import write_report
+    from shouhou.index.store import ReuseIndex
+
+    console = Console()
+    settings = Settings(home=out / "home")
+    console.print(f"writing demo cases under {out} …", highlight=False)
+    ref_dir, cases = write_cases(out)
+    index_dir = settings.index_dir
+    if index_dir.exists():  # a fresh index each run, so the demo's answers do not depend on earlier runs
+        import shutil
+
+        shutil.rmtree(index_dir)
+    index = ReuseIndex.open(index_dir)
+    library = ReferenceLibrary(settings.reference_cache_dir, settings.limits)
+    refs = [library.add(p, name=p.name) for p in sorted(ref_dir.iterdir())]
+    engine = Engine(settings, index=index, record=True)
+
+    screened = []
+    failures: list[tuple[str, str]] = []
+    table = Table(title=f"shouhou demo — delivered at {DELIVERED_AT.isoformat()}")
+    for col in ("case", "expected", "risk", "score", "derived from"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("main reason", no_wrap=True, overflow="ellipsis", max_width=90)
+    mismatches = 0
+    for path in sorted((out / "cases").iterdir()):
+        case = cases[path.name]
+        context = ScreenContext(
+            delivered_at=None if case.previous_claim else DELIVERED_AT,
+            claim_id=f"demo-{path.stem[:2]}",
+            submitter_id="buyer-earlier" if case.previous_claim else "buyer-demo",
+        )
+        try:
+            item, result = engine.screen(path, name=path.name, references=refs, context=context)
+        except InputError as exc:
+            failures.append((path.name, str(exc)))
+            ok = case.expected == "bad input"
+            mismatches += not ok
+            table.add_row(path.name, case.expected, "[red]not screened[/red]", "", "", escape(str(exc)))
+            continue
+        if not case.previous_claim:
+            screened.append((item, result))
+        ok = case.expected in ("seeded", result.risk)
+        mismatches += not ok
+        reason = (
+            escape(f"[{result.reasons[0].signal}] {result.reasons[0].text}")
+            if result.reasons
+            else "no finding"
+        )
+        table.add_row(
+            path.name,
+            case.expected,
+            result.risk + ("" if ok else "  ≠ expected"),
+            f"{result.score:.2f}",
+            result.matched_reference or "",
+            reason,
+        )
+    index.save()
+    page = write_report(
+        screened, out / "report", failures=failures, title="shouhou demo — evidence screening"
+    )
+    console.print(table)
+    if mismatches:
+        console.print(
+            f"[yellow]{mismatches} case(s) differ from the expected risk (see the report).[/yellow]"
+        )
+    console.print(f"report: {page.resolve()}", highlight=False)

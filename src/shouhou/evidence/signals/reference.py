@@ -1,0 +1,360 @@
+"""Reference match: is the claim photo the merchant's own reference photo (copied, edited, or recaptured)?"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field
+
+from shouhou.errors import SignalInputMissing
+from shouhou.evidence.align import (
+    Registration,
+    extract_features,
+    fine_band_correlation,
+    fit_colour,
+    lighting_spread,
+    local_scale,
+    moire_score,
+    register,
+    to_gray,
+    warp_reference,
+)
+from shouhou.evidence.item import Evidence
+from shouhou.evidence.localise import Localisation, localise
+from shouhou.evidence.model import Need, SignalOutput, Tier
+from shouhou.evidence.references import ReferencePhoto
+from shouhou.evidence.signal import Signal, SignalParams
+
+Relation = Literal["unrelated", "same_product", "derived", "recaptured"]
+
+
+class ReferenceParams(SignalParams):
+    """Provisional, hand-set from the method's principles and a few generated cases (uncalibrated)."""
+
+    claim_max_side: int = Field(default=1024, ge=256)  # working resolution for features
+    claim_max_features: int = Field(default=2000, ge=100)
+    ratio: float = Field(default=0.8, gt=0, le=1)  # Lowe ratio test
+    ransac_px: float = Field(default=3.0, gt=0)  # MAGSAC threshold, working pixels
+    min_inliers: int = Field(default=15, ge=4)  # homography support to call the pair registered
+    min_inlier_ratio: float = Field(default=0.25, ge=0, le=1)
+    same_min_inliers: int = Field(default=20, ge=8)  # two-view (fundamental) support for a re-shot scene
+    same_min_ratio: float = Field(default=0.3, ge=0, le=1)
+    analysis_max_pixels: int = Field(default=1_500_000, ge=100_000)
+    fine_sigma: float = Field(default=1.2, gt=0)
+    fine_tile: int = Field(default=32, ge=8)
+    fine_min_std: float = Field(default=0.8, ge=0)  # grey levels; flatter tiles carry no evidence
+    fine_quantile: float = Field(default=0.5, ge=0, le=1)
+    fine_lo: float = Field(default=0.3, ge=-1, le=1)  # fine-band correlation mapped to 0..1 between lo, hi
+    fine_hi: float = Field(default=0.7, ge=-1, le=1)
+    light_scale: float = Field(default=0.05, gt=0)  # log-ratio spread giving lighting match 1/e
+    light_lo: float = Field(default=0.3, ge=0, le=1)  # lighting match mapped to 0..1 between lo, hi
+    light_hi: float = Field(default=0.7, ge=0, le=1)
+    fine_exact_lo: float = Field(default=0.95, ge=-1, le=1)  # fine-band agreement that overrides lighting
+    fine_exact_hi: float = Field(default=0.99, ge=-1, le=1)
+    reproj_good: float = Field(default=0.7, gt=0)  # working pixels; a copy's keypoints reproject sub-pixel
+    reproj_bad: float = Field(default=2.0, gt=0)
+    derived_threshold: float = Field(default=0.5, ge=0, le=1)
+    frame_tolerance: float = Field(default=0.03, gt=0)  # corner distance / diagonal for "same framing"
+    bezel_ratio: float = Field(default=0.5, gt=0)  # outside-vs-inside edge energy for a bezel border
+    moire_lo: float = Field(default=50.0, gt=1)  # spectral peak prominence mapped to 0..1 (log scale)
+    moire_hi: float = Field(default=150.0, gt=1)
+    recapture_light: float = Field(default=0.7, ge=0, le=1)  # lighting match that, with framing, suffices
+    recapture_threshold: float = Field(default=0.5, ge=0, le=1)
+    z_threshold: float = Field(default=4.0, gt=0)  # difference / expected error for an edited pixel
+    min_abs: float = Field(default=12.0, ge=0)  # grey levels
+    gradient_weight: float = Field(default=1.0, ge=0)  # expected misregistration, analysis pixels
+    min_area_fraction: float = Field(default=0.0002, ge=0)  # of the reference footprint
+    merge_fraction: float = Field(default=0.04, ge=0)  # fragments closer than this / diagonal: one region
+    join_fraction: float = Field(default=0.02, ge=0)  # closing size / diagonal, merges crack fragments
+
+
+class ReferenceCandidate(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    matches: int
+    inliers: int
+    inlier_ratio: float
+    reproj_error: float | None = None  # median, claim working pixels
+    fundamental_inliers: int = 0
+    fine_correlation: float | None = None
+    lighting_match: float | None = None
+    screen_trait: float | None = None
+    framing: float | None = None
+
+
+class ReferenceMatch(SignalOutput):
+    relation: Relation
+    matched_reference: str | None = None
+    candidates: tuple[ReferenceCandidate, ...] = ()
+    derived_score: float = Field(default=0.0, ge=0, le=1)
+    recapture_score: float = Field(default=0.0, ge=0, le=1)
+    edit_fraction: float = Field(default=0.0, ge=0, le=1)
+
+
+@dataclass(frozen=True)
+class _Analysis:
+    fine: float
+    lighting: float
+    screen: float
+    framing: float
+    aligned: npt.NDArray[np.uint8]
+    claim: npt.NDArray[np.float32]
+    mapped: npt.NDArray[np.float32]
+    valid: npt.NDArray[np.bool_]
+    to_full: float
+
+
+def _ramp(x: float, lo: float, hi: float) -> float:
+    return float(np.clip((x - lo) / (hi - lo), 0.0, 1.0)) if hi != lo else float(x >= hi)
+
+
+def _framing(
+    H: npt.NDArray[np.float64], ref_size: tuple[int, int], gray: npt.NDArray[np.float32], p: ReferenceParams
+) -> float:
+    """1 when the reference's whole frame is what the claim shows: its corners land on the claim's
+    corners, or inside it with a plain border (a bezel) around."""
+    w, h = ref_size
+    Hc, Wc = gray.shape
+    quad = cv2.perspectiveTransform(np.array([[[0, 0], [w, 0], [w, h], [0, h]]], np.float64), H)[0]
+    frame = np.array([[0, 0], [Wc, 0], [Wc, Hc], [0, Hc]], np.float64)
+    diag = math.hypot(Wc, Hc)
+    if np.linalg.norm(quad - frame, axis=1).max() <= p.frame_tolerance * diag:
+        return 1.0
+    margin = 0.01 * diag
+    inside = (
+        (quad[:, 0] >= -margin).all()
+        and (quad[:, 0] <= Wc + margin).all()
+        and (quad[:, 1] >= -margin).all()
+        and (quad[:, 1] <= Hc + margin).all()
+    )
+    if not inside or cv2.contourArea(quad.astype(np.float32)) < 0.1 * Wc * Hc:
+        return 0.0
+    poly = np.zeros((Hc, Wc), np.uint8)
+    cv2.fillPoly(poly, [np.round(quad).astype(np.int32)], 255)
+    ring = max(3, int(0.02 * diag))
+    kernel = np.ones((ring, ring), np.uint8)
+    outer = (cv2.dilate(poly, kernel) > 0) & (poly == 0)
+    inner = (poly > 0) & (cv2.erode(poly, kernel) == 0)
+    if outer.sum() < 0.3 * inner.sum():
+        return 0.0
+    grad = np.abs(cv2.Laplacian(gray, cv2.CV_32F))
+    ratio = float(grad[outer].mean() / (grad[inner].mean() + 1e-6))
+    return 1.0 if ratio < p.bezel_ratio else 0.0
+
+
+class ReferenceMatchSignal(Signal[ReferenceParams, ReferenceMatch]):
+    """Matches the claim photo against the merchant's reference photos with local features and a
+    homography, then tells a pixel copy (`derived`: the reference's own noise and fine texture survive
+    resizing, cropping, warping, filters and recompression) from a new capture of the same product
+    (`same_product`) or a photo of a screen showing the reference (`recaptured`), and localises what a
+    derived copy changed.
+
+    It cannot tell: whether a claim that is *not* derived is honest (a new photo may be staged); a copy
+    whose edit covers most of the frame or that was regenerated whole by an AI model (no pixels
+    survive); a derived copy under a strong local (non-global) colour change or heavy denoising (read
+    as a new capture); a recapture without screen traits or the reference's framing (read as
+    same_product). Thresholds are provisional and uncalibrated: hand-set from the method and a few
+    generated cases; a later benchmark (`shouhou bench evidence`) will fit them.
+    """
+
+    name: ClassVar[str] = "reference"
+    version: ClassVar[str] = "1"
+    needs: ClassVar[frozenset[Need]] = frozenset({Need.PIXELS, Need.REFERENCES})
+    tier: ClassVar[Tier] = Tier.FULL
+    params_model: ClassVar[type[SignalParams]] = ReferenceParams
+    output_model: ClassVar[type[SignalOutput]] = ReferenceMatch
+
+    def run(self, item: Evidence, params: ReferenceParams) -> ReferenceMatch:
+        refs: list[ReferencePhoto] = list(item.references)
+        if not refs:
+            raise SignalInputMissing("no reference photos were given")
+        p = params
+        claim = extract_features(
+            item.image.gray, max_side=p.claim_max_side, max_features=p.claim_max_features
+        )
+        regs = [
+            register(claim, r.features, ratio=p.ratio, ransac_px=p.ransac_px, min_inliers=p.min_inliers)
+            for r in refs
+        ]
+        cands = [_candidate(r, g) for r, g in zip(refs, regs, strict=True)]
+        order = sorted(range(len(refs)), key=lambda i: -cands[i].inliers)
+        best = order[0]
+        reg = regs[best]
+        c = cands[best]
+        registered = (
+            reg is not None
+            and c.inliers >= p.min_inliers
+            and c.inlier_ratio >= p.min_inlier_ratio
+            and _plausible(reg, refs[best])
+        )
+        if not registered or reg is None:
+            same = any(
+                g is not None
+                and (
+                    (
+                        g.fundamental_inliers >= p.same_min_inliers
+                        and g.fundamental_inliers >= p.same_min_ratio * g.matches
+                    )
+                    or g.inliers >= p.min_inliers
+                )
+                for g in regs
+            )
+            return _plain("same_product" if same else "unrelated", cands, refs[best].name if same else None)
+        a = _analyse(item, refs[best], reg, p)
+        s_fine = _ramp(a.fine, p.fine_lo, p.fine_hi)
+        s_reproj = _ramp(p.reproj_bad - reg.reproj_error, 0.0, p.reproj_bad - p.reproj_good)
+        # A flat object re-shot can align as well as a copy and share its fine texture, so a lighting change
+        # counts against a copy as much as fine-band agreement counts for it, unless the fine band is
+        # all but identical (no second capture gets there). Geometry can only weaken the score.
+        s_light = max(
+            _ramp(a.lighting, p.light_lo, p.light_hi), _ramp(a.fine, p.fine_exact_lo, p.fine_exact_hi)
+        )
+        derived = s_fine**0.5 * s_light**0.3 * (0.3 + 0.7 * s_reproj) ** 0.2
+        screen = _ramp(math.log(max(a.screen, 1.0)), math.log(p.moire_lo), math.log(p.moire_hi))
+        flat_and_exact = 1.0 if a.lighting >= p.recapture_light and s_reproj >= 0.5 else 0.0
+        cands[best] = c.model_copy(
+            update={
+                "fine_correlation": round(a.fine, 4),
+                "lighting_match": round(a.lighting, 4),
+                "screen_trait": round(screen, 4),
+                "framing": a.framing,
+            }
+        )
+        # A screen's grid in the residual outranks fine-band agreement (a sharp recapture keeps some of
+        # the reference's fine texture); the reference's framing with flat lighting alone ranks below it.
+        relation: Relation = "same_product"
+        recap = a.framing * screen
+        if recap >= p.recapture_threshold and s_fine < 1.0:
+            relation = "recaptured"
+        elif derived >= p.derived_threshold:
+            relation = "derived"
+        elif a.framing * flat_and_exact >= p.recapture_threshold:
+            relation, recap = "recaptured", a.framing * flat_and_exact
+        name = refs[best].name
+        item.artifacts["reference.aligned"] = a.aligned
+        if relation == "same_product":
+            return _plain(relation, cands, name, derived, recap)
+        item.facts["reference.matched"] = name
+        loc: Localisation | None = None
+        if relation == "derived":
+            loc = localise(
+                a.claim,
+                a.mapped,
+                a.valid,
+                to_full=a.to_full,
+                full_size=(item.image.width, item.image.height),
+                z_threshold=p.z_threshold,
+                min_abs=p.min_abs,
+                gradient_weight=p.gradient_weight,
+                min_area_fraction=p.min_area_fraction,
+                join_fraction=p.join_fraction,
+                merge_fraction=p.merge_fraction,
+            )
+            item.artifacts["reference.diff"] = loc.heat
+            item.artifacts["reference.mask"] = loc.mask
+        regions = loc.regions if loc is not None else ()
+        score = derived if relation == "derived" else recap
+        what = "a pixel copy of" if relation == "derived" else "a photo of a screen showing"
+        edit = (
+            f"; {len(regions)} region(s) differ from it ({loc.edit_fraction:.1%} of the overlap)"
+            if loc is not None and regions
+            else "; no localised edit"
+        )
+        return ReferenceMatch(
+            flagged=True,
+            severity="high" if regions else "medium",
+            score=round(float(score), 4),
+            summary=f"the claim photo is {what} the merchant's reference {name!r}{edit}",
+            regions=regions,
+            relation=relation,
+            matched_reference=name,
+            candidates=tuple(cands),
+            derived_score=round(float(derived), 4),
+            recapture_score=round(float(recap), 4),
+            edit_fraction=round(loc.edit_fraction, 5) if loc is not None else 0.0,
+        )
+
+
+def _candidate(ref: ReferencePhoto, reg: Registration | None) -> ReferenceCandidate:
+    if reg is None:
+        return ReferenceCandidate(name=ref.name, matches=0, inliers=0, inlier_ratio=0.0)
+    err = reg.reproj_error if math.isfinite(reg.reproj_error) else None
+    return ReferenceCandidate(
+        name=ref.name,
+        matches=reg.matches,
+        inliers=reg.inliers,
+        inlier_ratio=round(reg.inliers / max(reg.matches, 1), 4),
+        reproj_error=round(err, 4) if err is not None else None,
+        fundamental_inliers=reg.fundamental_inliers,
+    )
+
+
+def _plausible(reg: Registration, ref: ReferencePhoto) -> bool:
+    """A homography that folds or shrinks the reference to a sliver is a false registration."""
+    w, h = ref.image.width, ref.image.height
+    scales = [local_scale(reg.H, x, y) for x, y in ((0, 0), (w, 0), (w, h), (0, h), (w / 2, h / 2))]
+    corners = np.array([[[0, 0], [w, 0], [w, h], [0, h]]], np.float64)
+    quad = cv2.perspectiveTransform(corners, reg.H)[0].astype(np.float32)
+    return min(scales) > 0.02 and max(scales) / min(scales) < 6 and cv2.isContourConvex(quad)
+
+
+def _plain(
+    relation: Relation,
+    cands: list[ReferenceCandidate],
+    name: str | None,
+    derived: float = 0.0,
+    recap: float = 0.0,
+) -> ReferenceMatch:
+    text = {
+        "unrelated": "the claim photo does not match any reference photo",
+        "same_product": f"the claim photo shows the scene of reference {name!r} captured anew (not a copy)",
+    }
+    return ReferenceMatch(
+        flagged=False,
+        severity="info",
+        score=round(float(min(max(derived, recap), 0.3)), 4),
+        summary=text.get(relation, relation),
+        relation=relation,
+        matched_reference=name,
+        candidates=tuple(cands),
+        derived_score=round(float(derived), 4),
+        recapture_score=round(float(recap), 4),
+    )
+
+
+def _analyse(item: Evidence, ref: ReferencePhoto, reg: Registration, p: ReferenceParams) -> _Analysis:
+    """Compare at the coarser of the two resolutions (the claim's, or the reference's as seen in it)."""
+    W, H = item.image.width, item.image.height
+    rw, rh = ref.image.width, ref.image.height
+    s_rc = local_scale(reg.H, rw / 2, rh / 2)  # claim pixels per reference pixel
+    a = min(1.0, 1.0 / max(s_rc, 1e-6), math.sqrt(p.analysis_max_pixels / (W * H)))
+    aw, ah = max(1, round(W * a)), max(1, round(H * a))
+    sx, sy = aw / W, ah / H
+    T = np.array([[sx, 0, 0.5 * sx - 0.5], [0, sy, 0.5 * sy - 0.5], [0, 0, 1]])
+    pixels = item.image.pixels
+    claim_a = (
+        pixels
+        if (aw, ah) == (W, H)
+        else np.asarray(cv2.resize(pixels, (aw, ah), interpolation=cv2.INTER_AREA), np.uint8)
+    )
+    Ha = T @ reg.H
+    warped, foot = warp_reference(ref.image.pixels, Ha, (aw, ah))
+    valid = cv2.erode(foot, np.ones((5, 5), np.uint8)) > 0
+    mapped = fit_colour(warped, claim_a, valid)
+    cg, mg = to_gray(claim_a), to_gray(mapped)
+    fine = fine_band_correlation(
+        cg, mg, valid, sigma=p.fine_sigma, tile=p.fine_tile, min_std=p.fine_min_std, quantile=p.fine_quantile
+    )
+    lighting = math.exp(-lighting_spread(cg, mg, valid) / p.light_scale)
+    screen = moire_score(cg - mg, valid)
+    framing = _framing(Ha, (rw, rh), cg, p)
+    aligned = np.clip(mapped + 0.5, 0, 255).astype(np.uint8)
+    return _Analysis(
+        fine, lighting, screen, framing, aligned, claim_a.astype(np.float32), mapped, valid, 1.0 / sx
+    )

@@ -1,0 +1,201 @@
+"""Reference match: copies are found and their edits localised; re-shots and recaptures are told apart."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from shouhou.evidence.image import encode_image, load_image
+from shouhou.evidence.item import Evidence
+from shouhou.evidence.localise import box_union_iou
+from shouhou.evidence.references import ReferenceLibrary, ReferencePhoto
+from shouhou.evidence.signals.reference import ReferenceMatch, ReferenceMatchSignal, ReferenceParams
+from shouhou.evidence.synth import damage, postprocess
+from shouhou.evidence.synth.postprocess import Processed
+from tests.conftest import prepared, sample
+from tests.evidence.signals.contract import SignalContract
+
+
+def library(*photos: np.ndarray) -> tuple[ReferencePhoto, ...]:
+    lib = ReferenceLibrary(None)
+    for i, rgb in enumerate(photos):
+        lib.add(encode_image(rgb, "JPEG", quality=92), name=f"ref{i + 1}.jpg")
+    return lib.photos
+
+
+def screen(claim: np.ndarray, refs: tuple[ReferencePhoto, ...]) -> tuple[ReferenceMatch, Evidence]:
+    item = Evidence(image=prepared(claim, "claim.jpg", 92), references=refs)
+    out = ReferenceMatchSignal().run(item, ReferenceParams())
+    assert isinstance(out, ReferenceMatch)
+    return out, item
+
+
+class TestReferenceContract(SignalContract):
+    signal_cls = ReferenceMatchSignal
+
+    def flagged_example(self) -> Evidence:
+        refs = library(sample("coffee"))
+        edited = damage.add_stain(refs[0].image.pixels, seed=3).image
+        return Evidence(image=prepared(edited), references=refs)
+
+    def clean_example(self) -> Evidence:
+        return Evidence(
+            image=prepared(sample("motorcycle_right")), references=library(sample("motorcycle_left"))
+        )
+
+
+POSTS: dict[str, Callable[[np.ndarray], Processed]] = {
+    "none": lambda x: Processed(x, np.eye(3)),
+    "jpeg70": lambda x: postprocess.jpeg(x, 70),
+    "resize0.5": lambda x: postprocess.resize(x, 0.5),
+    "crop15": lambda x: postprocess.crop(x, 0.15, seed=1),
+    "rotate3": lambda x: postprocess.rotate(x, 3.0),
+    "perspective": lambda x: postprocess.perspective(x, 0.08, seed=2),
+    "colour": lambda x: postprocess.colour_filter(x),
+    "screenshot": lambda x: postprocess.screenshot(x, seed=3),
+}
+
+
+@pytest.fixture(scope="module")
+def coffee_refs() -> tuple[ReferencePhoto, ...]:
+    return library(sample("coffee"))
+
+
+@pytest.mark.parametrize("kind", ["crack", "stain", "chip"])
+@pytest.mark.parametrize("post", list(POSTS))
+def test_derived_edit_is_matched_and_localised(
+    coffee_refs: tuple[ReferencePhoto, ...], kind: str, post: str
+) -> None:
+    ref = coffee_refs[0].image.pixels
+    edited = damage.DAMAGES[kind](ref, seed=5)
+    claim = POSTS[post](edited.image)
+    true_mask = postprocess.map_mask(edited.mask, claim.transform, claim.image.shape)
+    out, item = screen(claim.image, coffee_refs)
+    assert out.relation == "derived", out.summary
+    assert out.flagged, out.summary
+    assert out.severity == "high", out.summary
+    assert out.matched_reference == "ref1.jpg" == item.facts["reference.matched"]
+    iou = box_union_iou(out.regions, damage.mask_box(true_mask), claim.image.shape[:2])
+    assert iou >= 0.5, (iou, out.regions, damage.mask_box(true_mask))
+    assert item.artifacts["reference.mask"].dtype == np.uint8
+    assert item.artifacts["reference.diff"].dtype == np.float32
+    assert item.artifacts["reference.aligned"].shape[2] == 3
+
+
+@pytest.mark.parametrize("post", ["none", "jpeg70", "rotate3", "screenshot"])
+def test_derived_without_edit_is_medium_without_regions(
+    coffee_refs: tuple[ReferencePhoto, ...], post: str
+) -> None:
+    claim = POSTS[post](coffee_refs[0].image.pixels)
+    out, _ = screen(claim.image, coffee_refs)
+    assert out.relation == "derived", out.summary
+    assert out.severity == "medium", out.summary
+    assert out.flagged
+    assert out.regions == ()
+
+
+def test_two_camera_reshot_is_same_product() -> None:
+    out, item = screen(sample("motorcycle_right"), library(sample("motorcycle_left")))
+    assert out.relation == "same_product", out.summary
+    assert not out.flagged
+    assert out.severity == "info"
+    assert "reference.matched" not in item.facts
+
+
+def _box_face() -> np.ndarray:
+    """A printed box face: a photo as the print, upsampled so the camera, not the file, sets the detail."""
+    return np.asarray(
+        cv2.resize(sample("chelsea"), None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC), np.uint8
+    )
+
+
+def test_flat_object_reshot_is_not_derived_but_its_copy_is() -> None:
+    face = _box_face()
+    size = (600, 450)
+    first = postprocess.reshoot(face, seed=1, size=size).image
+    second = postprocess.reshoot(face, seed=2, size=size).image
+    refs = library(first)
+    out, _ = screen(second, refs)
+    assert out.relation == "same_product", out.candidates
+    copy = postprocess.jpeg(postprocess.perspective(refs[0].image.pixels, 0.06, seed=4).image, 80).image
+    out_copy, _ = screen(copy, refs)
+    assert out_copy.relation == "derived", out_copy.candidates
+    assert out_copy.derived_score > out.derived_score
+
+
+@pytest.mark.parametrize("name", ["coffee", "astronaut"])
+def test_screen_recapture_is_recaptured(name: str) -> None:
+    refs = library(sample(name))
+    shot = postprocess.recapture(refs[0].image.pixels, seed=1).image
+    out, item = screen(shot, refs)
+    assert out.relation == "recaptured", out.candidates
+    assert out.flagged
+    assert out.severity in ("medium", "high")
+    assert item.facts["reference.matched"] == "ref1.jpg"
+
+
+def test_unrelated_photo_is_unrelated() -> None:
+    out, _ = screen(sample("chelsea"), library(sample("astronaut"), sample("rocket")))
+    assert out.relation == "unrelated"
+    assert not out.flagged
+    assert out.matched_reference is None
+
+
+def test_picks_the_matching_reference_among_several() -> None:
+    refs = library(
+        sample("astronaut"), sample("rocket"), sample("coffee"), sample("chelsea"), sample("motorcycle_left")
+    )
+    claim = postprocess.resize(damage.add_crack(refs[2].image.pixels, seed=2).image, 0.8).image
+    out, _ = screen(claim, refs)
+    assert out.relation == "derived"
+    assert out.matched_reference == "ref3.jpg"
+    assert len(out.candidates) == 5
+    assert max(out.candidates, key=lambda c: c.inliers).name == "ref3.jpg"
+
+
+@pytest.mark.slow
+def test_real_reshot_pairs_are_never_derived(shared_data: Path) -> None:
+    pairs = sorted((shared_data / "real" / "pairs").glob("*A.*"))
+    assert pairs
+    relations: Counter[str] = Counter()
+    for a in pairs:
+        b = a.with_name(a.name.replace("A.", "B."))
+        lib = ReferenceLibrary(None)
+        lib.add(a)
+        item = Evidence(image=load_image(b), references=lib.photos)
+        out = ReferenceMatchSignal().run(item, ReferenceParams())
+        relations[out.relation] += 1
+        assert out.relation not in ("derived", "recaptured"), (b.name, out.candidates)
+    assert relations["same_product"] >= len(pairs) // 2, relations
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stem", ["Dresden", "box", "graff", "hartley", "sene"])
+def test_real_photo_derived_copy_with_edit_is_found(shared_data: Path, stem: str) -> None:
+    path = next((shared_data / "real" / "pairs").glob(f"{stem}A.*"))
+    lib = ReferenceLibrary(None)
+    ref = lib.add(path)
+    edited = damage.add_stain(ref.image.pixels, seed=7)
+    claim = postprocess.jpeg(postprocess.rotate(edited.image, 2.0).image, 80)
+    true_mask = postprocess.map_mask(edited.mask, claim.transform, claim.image.shape)
+    out, _ = screen(claim.image, lib.photos)
+    assert out.relation == "derived", out.candidates
+    assert box_union_iou(out.regions, damage.mask_box(true_mask), claim.image.shape[:2]) >= 0.5
+
+
+@pytest.mark.parametrize("name", ["astronaut", "chelsea"])
+@pytest.mark.parametrize("post", ["none", "jpeg70", "rotate3", "perspective", "screenshot"])
+def test_thin_crack_across_texture_is_localised(name: str, post: str) -> None:
+    # Halving the size (resize0.5) leaves these 1–2 px cracks sub-pixel; that case is a known limit.
+    refs = library(sample(name))
+    edited = damage.add_crack(refs[0].image.pixels, seed=5)
+    claim = POSTS[post](edited.image)
+    true_mask = postprocess.map_mask(edited.mask, claim.transform, claim.image.shape)
+    out, _ = screen(claim.image, refs)
+    assert out.relation == "derived"
+    assert box_union_iou(out.regions, damage.mask_box(true_mask), claim.image.shape[:2]) >= 0.5
