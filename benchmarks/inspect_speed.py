@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -29,7 +30,11 @@ from shouhou.evidence.item import ScreenContext
 from shouhou.evidence.model import Tier
 from shouhou.evidence.references import ReferenceLibrary
 from shouhou.evidence.synth.damage import add_crack
-from shouhou.index.store import ReuseIndex
+from shouhou.index.hashing import INDEX_WINDOWS, PhotoHashes
+from shouhou.index.store import Entry, ReuseIndex
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reuse_index_speed import realistic_hashes
 
 TWELVE_MP = (4000, 3000)
 
@@ -115,9 +120,12 @@ def main() -> None:
     index = ReuseIndex.open(None)
     rng = np.random.default_rng(0)
     t = time.perf_counter()
-    index.add_random_for_benchmark(args.index_size, rng) if hasattr(
-        index, "add_random_for_benchmark"
-    ) else None
+    filler = realistic_hashes(args.index_size, rng)
+    per, names = len(INDEX_WINDOWS), tuple(INDEX_WINDOWS)
+    index.add_many(
+        (PhotoHashes(filler[k : k + per], names[: len(filler[k : k + per])], 90), Entry(key=f"filler{k}"))
+        for k in range(0, len(filler), per)
+    )
     build_s = time.perf_counter() - t
     fast_engine = Engine(settings, tier=Tier.FAST, index=index, record=False)
     fast_inputs = [
@@ -134,7 +142,7 @@ def main() -> None:
             fast_signal.setdefault(f.signal, []).append(f.seconds)
     fast = {
         "photos": args.fast_photos,
-        "index_hashes": len(index),
+        "index_hashes": index.hash_count, "index_photos": len(index),
         "index_build_seconds": build_s,
         "seconds_per_photo_mean": statistics.mean(times),
         "seconds_per_photo_p95": float(np.percentile(times, 95)),

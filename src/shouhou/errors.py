@@ -73,3 +73,7 @@ class DependencyUnavailable(ShouhouError):
 
 class ConfigError(ShouhouError):
     """Settings are invalid."""
+
+
+class IndexUnreadable(ShouhouError):
+    """The reuse index directory exists but its metadata store cannot be read."""

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from shouhou.errors import ShouhouError
+from shouhou.errors import IndexUnreadable
 from shouhou.evidence.image import PreparedImage
 from shouhou.index.hashing import HASH_BITS, HASH_BYTES, PhotoHashes, index_hashes, query_hashes
 
@@ -53,10 +53,6 @@ CREATE TABLE IF NOT EXISTS entries (
 CREATE UNIQUE INDEX IF NOT EXISTS entries_once ON entries (photo_id, IFNULL(claim_id, ''));
 CREATE INDEX IF NOT EXISTS hashes_photo ON hashes (photo_id);
 """
-
-
-class IndexUnreadable(ShouhouError):
-    """The index directory exists but its metadata store cannot be read."""
 
 
 class Match(BaseModel):

@@ -17,9 +17,10 @@ from shouhou.index.store import Match, ReuseIndex
 
 
 class ReuseParams(SignalParams):
-    """PROVISIONAL: max_distance was set from generated scenes and scikit-image samples (not the shared
-    photos): the smallest PDQ distance between unrelated ones was 82 bits across all window pairs, while
-    97% of 5-20% crops, and every resize/recompression, came within 48 (benchmarks/reuse_index_speed.py)."""
+    """PROVISIONAL: max_distance was set on generated scenes and scikit-image samples (not the shared photos):
+    there the closest unrelated pair was 82 bits apart over all window pairs and dihedral variants, while
+    every resize and recompression and ~90-97% of crops removing 5-20% (by position) came within 48.
+    benchmarks/reuse_index_speed.py reports the rates on the shared real photos."""
 
     max_distance: int = Field(default=48, ge=0, le=HASH_BITS)
     max_matches: int = Field(default=5, ge=1, le=100)
