@@ -129,3 +129,18 @@ def test_exit_codes_map_errors() -> None:
     assert exit_code_for(TruncatedImage("x")) == 2
     assert exit_code_for(DependencyUnavailable("x")) == 3
     assert exit_code_for(RuntimeError("x")) == 1
+
+
+def test_report_of_a_forged_claim_shows_reference_and_difference(tmp_path: Path) -> None:
+    from shouhou.evidence.synth.damage import DAMAGES
+
+    ref_rgb = sample("coffee")
+    ref = _write(tmp_path / "listing.jpg", ref_rgb, quality=95)
+    claim = _write(tmp_path / "claim.jpg", DAMAGES["stain"](ref_rgb, seed=5, strength=0.9).image, quality=88)
+    out = tmp_path / "report"
+    result = runner.invoke(app, ["inspect", str(claim), "-r", str(ref), "--report", str(out), "--no-record"])
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in out.glob("*.png")}
+    assert {"claim-claim.png", "claim-reference.png", "claim-reference-diff.png"} <= names
+    page = (out / "index.html").read_text("utf-8")
+    assert "high" in page and "listing.jpg" in page

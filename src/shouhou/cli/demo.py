@@ -20,6 +20,8 @@ def demo(
     ),
 ) -> None:
     """Screen the shipped demo cases (honest, forged, reused, AI-labelled, broken); write an HTML report."""
+    import sys
+
     from shouhou.demo.evidence import DELIVERED_AT, write_cases
     from shouhou.evidence.engine import Engine
     from shouhou.evidence.item import ScreenContext
@@ -27,7 +29,7 @@ def demo(
     from shouhou.evidence.report import write_report
     from shouhou.index.store import ReuseIndex
 
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 160)
     settings = Settings(home=out / "home")
     console.print(f"writing demo cases under {out} …", highlight=False)
     ref_dir, cases = write_cases(out)

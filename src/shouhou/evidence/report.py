@@ -119,7 +119,9 @@ def pictures_for(item: Evidence, screening: Screening) -> list[tuple[str, str, n
         ("forensics.anomaly", "Local-edit anomaly map (no reference)"),
     ):
         heat = item.artifacts.get(key)
-        if heat is not None:
+        signal = key.split(".")[0]
+        # A heat map explains a finding; an unflagged signal's map is noise for the reader.
+        if heat is not None and any(f.signal == signal and f.flagged for f in screening.findings):
             out.append((title, key.replace(".", "-"), heat_overlay(rgb, heat)))
     return out
 

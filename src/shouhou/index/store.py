@@ -298,6 +298,10 @@ class ReuseIndex:
 
     def _nearest(self, hashes: PhotoHashes, max_distance: int) -> Iterator[tuple[int, int, str]]:
         query = np.ascontiguousarray(hashes.hashes, dtype=np.uint8)
+        # One photo's ~22 query hashes are too few to share among OpenMP threads: measured on 1M hashes,
+        # one thread answers in ~5 ms, two threads on one core in ~36 ms. Screening parallelises across
+        # photos (workers) instead.
+        faiss.omp_set_num_threads(1)
         if isinstance(self._faiss, faiss.IndexBinaryFlat):
             lims, dist, ids = self._faiss.range_search(query, max_distance + 1)
             for q in range(len(query)):
@@ -367,6 +371,7 @@ class ReuseIndex:
 
     def _build(self, codes: npt.NDArray[np.uint8]) -> Any:
         index: Any
+        faiss.omp_set_num_threads(1)  # see _nearest; k-means training under thread contention was 10x slower
         if self._want_kind(len(codes)) == "ivf" and len(codes) >= IVF_LISTS * 40:
             index = faiss.IndexBinaryIVF(faiss.IndexBinaryFlat(HASH_BITS), HASH_BITS, IVF_LISTS)
             index.nprobe = IVF_PROBES
