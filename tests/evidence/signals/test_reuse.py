@@ -162,3 +162,13 @@ def test_shared_variants(shared_data: Path, make_evidence: Callable[..., Evidenc
         assert not run(
             Evidence(image=load_image(path), context=ScreenContext(claim_id="new"), index=idx)
         ).flagged
+
+
+def test_near_copy_without_claim_ids_is_reuse_but_the_same_file_is_not(make_evidence) -> None:  # type: ignore[no-untyped-def]
+    index = ReuseIndex.open(None)
+    first = make_evidence(sample("astronaut"), "first.jpg", index=index)
+    record(index, first)
+    again = make_evidence(sample("astronaut"), "first.jpg", index=index)  # same bytes, no claim id
+    assert not ReuseSignal().run(again, ReuseParams()).flagged
+    cropped = make_evidence(sample("astronaut")[30:, 20:], "cropped.jpg", index=index, quality=75)
+    assert ReuseSignal().run(cropped, ReuseParams()).flagged

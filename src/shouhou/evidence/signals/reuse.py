@@ -55,7 +55,8 @@ class ReuseOutput(SignalOutput):
 def _is_reuse(match: Match, sha256: str, claim_id: str | None, submitter_id: str | None) -> bool:
     if match.key == sha256 and match.claim_id == claim_id:
         return False  # the same photo screened again for the same claim
-    if match.source != "claim" or match.claim_id != claim_id:
+    # Without a claim id (a bare `shouhou inspect`) the two uses cannot be shown to be one claim.
+    if match.source != "claim" or claim_id is None or match.claim_id != claim_id:
         return True
     # Within one claim, near-identical shots (a burst) are normal unless someone else took them.
     return match.submitter_id is not None and submitter_id is not None and match.submitter_id != submitter_id
