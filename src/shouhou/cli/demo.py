@@ -47,8 +47,8 @@ def demo(
     failures: list[tuple[str, str]] = []
     table = Table(title=f"shouhou demo — delivered at {DELIVERED_AT.isoformat()}")
     for col in ("case", "expected", "risk", "score", "derived from"):
-        table.add_column(col, no_wrap=True)
-    table.add_column("main reason", no_wrap=True, overflow="ellipsis", max_width=90)
+        table.add_column(col, no_wrap=True, min_width=len(col) + 2)
+    table.add_column("main reason", no_wrap=True, overflow="ellipsis", max_width=60)
     mismatches = 0
     for path in sorted((out / "cases").iterdir()):
         case = cases[path.name]
