@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,13 +13,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from shouhou.errors import IndexUnreadable
 from shouhou.evidence.image import PreparedImage
 from shouhou.index import store as store_module
-from shouhou.index.hashing import HASH_BYTES, PhotoHashes
+from shouhou.index.hashing import HASH_BYTES, HASH_SCHEME, INDEX_WINDOWS, PhotoHashes
 from shouhou.index.store import Entry, ReuseIndex
 from tests.conftest import prepared, sample
 
-MAX_DISTANCE = 48  # ReuseParams.max_distance (provisional)
+MAX_DISTANCE = 48  # ReuseParams.max_distance
 INDEXED = ("astronaut", "coffee", "chelsea", "rocket", "motorcycle_left", "hubble_deep_field")
 UNRELATED = ("camera", "immunohistochemistry", "coins", "clock", "moon")
 
@@ -123,6 +125,7 @@ TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     },
     "crop-12-offcentre": lambda a: crop(a, 0.02, 0.05, 0.04, 0.01),
     "crop-18-lopsided": lambda a: crop(a, 0.09, 0.01, 0.0, 0.07),
+    "flip-crop-15-lopsided": lambda a: np.ascontiguousarray(crop(a, 0.02, 0.08, 0.06, 0.01)[:, ::-1]),
 }
 
 
@@ -200,7 +203,7 @@ def test_persistence_round_trip(tmp_path: Path) -> None:
     idx.save()
     idx.close()
     reopened = ReuseIndex.open(tmp_path / "idx")
-    assert (len(reopened), reopened.entry_count, reopened.hash_count) == (2, 2, 36)
+    assert (len(reopened), reopened.entry_count, reopened.hash_count) == (2, 2, 2 * len(INDEX_WINDOWS))
     found = reopened.search(prepared(resize(sample("astronaut"), 0.5)), max_distance=MAX_DISTANCE)
     assert [(m.key, m.claim_id, m.submitter_id, m.added_at.year) for m in found] == [("a", "c1", "u1", 2026)]
     reopened.add(prepared(sample("chelsea")), key="c", claim_id="c3")
@@ -235,7 +238,51 @@ def test_missing_or_damaged_faiss_file_is_rebuilt(tmp_path: Path) -> None:
     idx.save()
     (tmp_path / "idx" / "gen-1.faiss").write_bytes(b"garbage")
     reopened = ReuseIndex.open(tmp_path / "idx")
-    assert reopened.hash_count == 36 and best_key(reopened, prepared(sample("coffee"))) == "b"
+    assert reopened.hash_count == 2 * len(INDEX_WINDOWS)
+    assert best_key(reopened, prepared(sample("coffee"))) == "b"
+
+
+def _set_scheme(db_file: Path, scheme: str | None) -> None:
+    con = sqlite3.connect(db_file)
+    with con:
+        con.execute("DELETE FROM meta WHERE k = 'hash_scheme'")
+        if scheme is not None:
+            con.execute("INSERT INTO meta VALUES ('hash_scheme', ?)", (scheme,))
+    con.close()
+
+
+def test_index_records_its_hash_scheme_and_refuses_another(tmp_path: Path) -> None:
+    idx = _filled(tmp_path / "idx")
+    idx.save()
+    idx.close()
+    db_file = tmp_path / "idx" / "gen-1.sqlite"
+    con = sqlite3.connect(db_file)
+    assert con.execute("SELECT v FROM meta WHERE k = 'hash_scheme'").fetchone() == (HASH_SCHEME,)
+    con.close()
+    _set_scheme(db_file, "pdq-someday-9")
+    with pytest.raises(IndexUnreadable, match=r"pdq-someday-9.*do not compare"):
+        ReuseIndex.open(tmp_path / "idx")
+    _set_scheme(db_file, None)  # written before schemes were recorded: the old 18-window scheme
+    with pytest.raises(IndexUnreadable, match="pdq128-windows-1"):
+        ReuseIndex.open(tmp_path / "idx")
+
+
+def test_empty_index_without_a_scheme_is_stamped(tmp_path: Path) -> None:
+    idx = ReuseIndex.open(tmp_path / "idx")
+    idx.add(PhotoHashes(np.zeros((0, HASH_BYTES), np.uint8), (), 0), key="flat")
+    idx.save()
+    idx.close()
+    db_file = tmp_path / "idx" / "gen-1.sqlite"
+    con = sqlite3.connect(db_file)
+    with con:
+        con.execute("DELETE FROM photos")
+        con.execute("DELETE FROM entries")
+    con.close()
+    _set_scheme(db_file, None)
+    reopened = ReuseIndex.open(tmp_path / "idx")
+    reopened.add(prepared(sample("coffee")), key="b")
+    reopened.save()
+    assert best_key(ReuseIndex.open(tmp_path / "idx"), prepared(sample("coffee"))) == "b"
 
 
 def test_in_memory_save_is_a_no_op() -> None:
@@ -262,6 +309,7 @@ def test_large_index_switches_to_ivf_and_still_finds(tmp_path: Path) -> None:
     assert best_key(idx, prepared(crop(sample("rocket"), 0.1, 0, 0, 0))) == "rocket"
     idx.save()
     reopened = ReuseIndex.open(tmp_path / "big")
+    assert reopened._faiss.nprobe == store_module.IVF_PROBES
     assert (
         reopened.faiss_kind == "ivf"
         and best_key(reopened, prepared(resize(sample("rocket"), 0.5))) == "rocket"

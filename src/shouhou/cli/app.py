@@ -8,6 +8,7 @@ from typing import Final
 
 import typer
 
+from shouhou.cli import bench as bench_cmd
 from shouhou.cli import demo as demo_cmd
 from shouhou.cli import inspect as inspect_cmd
 from shouhou.errors import ConfigError, DependencyUnavailable, InputError, ShouhouError
@@ -25,6 +26,7 @@ app = typer.Typer(
 )
 app.command("inspect")(inspect_cmd.inspect)
 app.command("demo")(demo_cmd.demo)
+app.add_typer(bench_cmd.app, name="bench")
 
 
 def exit_code_for(exc: BaseException) -> int:
@@ -56,10 +58,10 @@ def main() -> None:
         typer.echo(f"shouhou: a dependency is unavailable: {exc}", err=True)
         sys.exit(EXIT_DEPENDENCY)
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
+        # Typer vendors click (typer._click) in recent releases, so usage errors are matched by shape.
+        show = getattr(exc, "show", None)
+        if callable(show) and hasattr(exc, "exit_code"):
+            show()
             sys.exit(EXIT_BAD_INPUT)
         logging.getLogger("shouhou").exception("internal error")
         sys.exit(EXIT_INTERNAL)

@@ -94,12 +94,18 @@ def register(
     n = len(pc)
     if n < 8:
         return None
-    Hw, mask = cv2.findHomography(pr, pc, cv2.USAC_MAGSAC, ransac_px, maxIters=5000, confidence=0.999)
+    try:
+        Hw, mask = cv2.findHomography(pr, pc, cv2.USAC_MAGSAC, ransac_px, maxIters=5000, confidence=0.999)
+    except cv2.error:  # USAC asserts on degenerate samples (all points collinear or coincident)
+        Hw, mask = None, None
     inl = mask.ravel().astype(bool) if Hw is not None and mask is not None else np.zeros(n, bool)
     f_inl = int(inl.sum())
     # A scene that is not flat (a re-shot product) supports a two-view model but no homography.
     if f_inl < max(min_inliers, 0.5 * n):
-        F, fmask = cv2.findFundamentalMat(pr, pc, cv2.USAC_MAGSAC, ransac_px / 2, 0.999, 5000)
+        try:
+            F, fmask = cv2.findFundamentalMat(pr, pc, cv2.USAC_MAGSAC, ransac_px / 2, 0.999, 5000)
+        except cv2.error:  # as above: a degenerate sample set has no two-view model
+            F, fmask = None, None
         if F is not None and fmask is not None:
             f_inl = max(f_inl, int(fmask.ravel().sum()))
     if Hw is None or mask is None:
@@ -208,6 +214,45 @@ def fine_band_correlation(
     return float(np.quantile(corr, quantile))
 
 
+def flat_band_correlation(
+    a: F32,
+    b: F32,
+    valid: npt.NDArray[np.bool_],
+    *,
+    sigma: float,
+    tile: int = 16,
+    min_std: float = 0.3,
+    share: float = 0.3,
+) -> float:
+    """Median fine-band correlation over the flattest `share` of tiles (least high-pass energy in `b`).
+
+    There the finest band is mostly sensor noise: a pixel copy carries the reference's noise, a second
+    capture brings its own, independent noise, however much of the scene's fine texture it shares (an
+    honest re-shot of a flat printed object shares a lot of it)."""
+    ha = a - cv2.GaussianBlur(a, (0, 0), sigma)
+    hb = b - cv2.GaussianBlur(b, (0, 0), sigma)
+    H, W = a.shape
+    ny, nx = H // tile, W // tile
+    if ny == 0 or nx == 0:
+        return 0.0
+
+    def tiles(x: F32) -> F32:
+        cut = x[: ny * tile, : nx * tile]
+        return cut.reshape(ny, tile, nx, tile).transpose(0, 2, 1, 3).reshape(ny, nx, -1)
+
+    ta, tb = tiles(ha), tiles(hb)
+    tv = tiles(valid.astype(np.float32)).min(axis=2) > 0
+    ta = ta - ta.mean(axis=2, keepdims=True)
+    tb = tb - tb.mean(axis=2, keepdims=True)
+    sa, sb = np.sqrt((ta**2).mean(axis=2)), np.sqrt((tb**2).mean(axis=2))
+    ok = tv & (sb > min_std) & (sa > 1e-3)
+    if ok.sum() < 8:
+        return 0.0
+    flat = ok & (sb <= np.quantile(sb[ok], share))
+    corr = (ta * tb).mean(axis=2)[flat] / (sa[flat] * sb[flat])
+    return float(np.median(corr)) if corr.size else 0.0
+
+
 def lighting_spread(a: F32, b: F32, valid: npt.NDArray[np.bool_], *, grid: int = 24) -> float:
     """Robust spread (1.4826·MAD) of the log ratio of low-passed brightness over a coarse grid.
 
@@ -259,3 +304,43 @@ def moire_score(residual: F32, valid: npt.NDArray[np.bool_], *, size: int = 256)
     grid = (np.minimum(fx % m, -fx % m) <= 1) | (np.minimum(fy % m, -fy % m) <= 1)
     band = (radius > size * 0.06) & ~grid
     return float(np.exp(prom[band].max())) if band.any() else 0.0
+
+
+def flatten_lighting(
+    claim: F32, mapped: F32, valid: npt.NDArray[np.bool_], *, grid: int = 16, keep: float = 0.7
+) -> F32:
+    """`mapped` relit to the claim's smooth lighting (a glare spot, a vignette, a screen's falloff).
+
+    A quadratic surface is fitted to the log brightness ratio over a coarse grid, dropping the worst-fitting
+    cells twice (an added stain or crack covers few cells, so it does not bend the surface)."""
+    H, W = valid.shape
+    cell = max(4, min(H, W) // grid)
+    ny, nx = H // cell, W // cell
+    if ny < 3 or nx < 3:
+        return mapped
+
+    def blocks(x: F32) -> F32:
+        cut = x[: ny * cell, : nx * cell]
+        return np.asarray(cut.reshape(ny, cell, nx, cell).mean(axis=(1, 3)), np.float32)
+
+    a, b = to_gray(claim), to_gray(mapped)
+    v = blocks(valid.astype(np.float32)) > 0.999
+    if v.sum() < 12:
+        return mapped
+    ratio = (np.log(blocks(a) + 10.0) - np.log(blocks(b) + 10.0))[v]
+    yy, xx = np.mgrid[0:ny, 0:nx].astype(np.float64)
+    yc, xc = (yy[v] + 0.5) / ny - 0.5, (xx[v] + 0.5) / nx - 0.5
+    A = np.stack([np.ones_like(xc), xc, yc, xc * xc, xc * yc, yc * yc], axis=1)
+    use = np.ones(len(A), bool)
+    coef = np.zeros(6)
+    for _ in range(3):
+        coef, *_ = np.linalg.lstsq(A[use], ratio[use], rcond=None)
+        res = np.abs(A @ coef - ratio)
+        use = res <= np.quantile(res, keep)
+    fy, fx = np.mgrid[0:H, 0:W].astype(np.float32)
+    fx = (fx + 0.5) / (nx * cell) - 0.5
+    fy = (fy + 0.5) / (ny * cell) - 0.5
+    c = coef.astype(np.float32)
+    gain = np.exp(c[0] + c[1] * fx + c[2] * fy + c[3] * fx * fx + c[4] * fx * fy + c[5] * fy * fy)
+    # The ratio was fitted on (value + 10); applying it as a pure gain is exact enough away from black.
+    return np.asarray(np.clip((mapped + 10.0) * gain[..., None] - 10.0, 0, 255), np.float32)

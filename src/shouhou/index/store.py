@@ -1,8 +1,8 @@
 """The persistent reuse index: PDQ hashes in faiss, photo and claim metadata in SQLite, saved atomically.
 
 On disk a directory holds `CURRENT` (the live generation number) and that generation's
-`gen-N.sqlite` (metadata and every hash: the source of truth) and `gen-N.faiss` (the search
-structure, rebuilt from SQLite if missing or inconsistent). `save()` writes generation N+1 beside
+`gen-N.sqlite` (metadata and every hash: the source of truth; it names the hash scheme) and `gen-N.faiss`
+(the search structure, rebuilt from SQLite if missing or inconsistent). `save()` writes generation N+1 beside
 N and only then replaces `CURRENT` by rename, so a crash mid-save leaves generation N intact.
 """
 
@@ -25,20 +25,22 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shouhou.errors import IndexUnreadable
 from shouhou.evidence.image import PreparedImage
-from shouhou.index.hashing import HASH_BITS, HASH_BYTES, PhotoHashes, index_hashes, query_hashes
+from shouhou.index.hashing import HASH_BITS, HASH_BYTES, HASH_SCHEME, PhotoHashes, index_hashes, query_hashes
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION: Final = "1"
+# Indexes written before the hash scheme was recorded in `meta` hashed 18 windows of a 128-px copy.
+_UNRECORDED_SCHEME: Final = "pdq128-windows-1"
 FaissKind = Literal["flat", "ivf"]
-# Below this many hashes an exact scan is cheap (~2 ms for 17 query hashes). Above it an inverted
-# file of 1024 Hamming k-means cells, trained once on the first IVF_FROM stored hashes, scans 64 cells
-# (~6% of the index) per query hash; at 1M hashes it found nearly all that the exact scan found
-# (benchmarks/reuse_index_speed.py). PDQ hashes of new photos follow the same distribution, so the
-# cells are not retrained as the index grows.
+# Below this many hashes an exact scan is cheap (a few ms for 40 query hashes). Above it an inverted
+# file of 1024 Hamming k-means cells, trained once on the first IVF_FROM stored hashes, scans 96 cells
+# (~9% of the index) per query hash. At 1M hashes, on 1710 crops of calibration photos within 48 bits,
+# 64 cells missed 2 that the exact scan found and 96 missed none (lookup 6.4 -> 9.1 ms). PDQ hashes of
+# new photos follow the same distribution, so the cells are not retrained as the index grows.
 IVF_FROM: Final = 100_000
 IVF_LISTS: Final = 1024
-IVF_PROBES: Final = 64
+IVF_PROBES: Final = 96
 _CANDIDATES_PER_HASH: Final = 32
 
 _SCHEMA: Final = """
@@ -66,10 +68,10 @@ class Match(BaseModel):
     submitter_id: str | None
     added_at: datetime
     distance: int = Field(ge=0, le=HASH_BITS)  # PDQ Hamming distance of the best hash pair
-    query_hash: (
-        str  # which query hash matched: "whole", a dihedral ("flip-x", "rotate90"...), a crop, "sha256"
-    )
-    stored_hash: str  # which stored window matched ("whole", "cut-l10", ...), or "sha256"
+    # which query hash matched: "whole", a dihedral ("flipped-horizontally", "rotated-cw90", ...), a crop
+    # window ("cut-r4-t4-b5.5", or "flipped-horizontally+cut-..." mirrored), or "sha256"
+    query_hash: str
+    stored_hash: str  # which stored window matched ("whole", "cut-l4.5-r14-t5.5-b7.5", "cut-l16"), "sha256"
     quality: int  # PDQ quality of the stored photo
     exact: bool  # identical bytes
 
@@ -139,6 +141,7 @@ class ReuseIndex:
             _remove_stale(path, generation)
         mem.executescript(_SCHEMA)
         mem.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        _check_hash_scheme_or_raise(mem, path)
         index = cls(mem, path, generation, kind)
         index._faiss = index._load_faiss()
         return index
@@ -298,9 +301,9 @@ class ReuseIndex:
 
     def _nearest(self, hashes: PhotoHashes, max_distance: int) -> Iterator[tuple[int, int, str]]:
         query = np.ascontiguousarray(hashes.hashes, dtype=np.uint8)
-        # One photo's ~22 query hashes are too few to share among OpenMP threads: measured on 1M hashes,
-        # one thread answers in ~5 ms, two threads on one core in ~36 ms. Screening parallelises across
-        # photos (workers) instead.
+        # One photo's ~40 query hashes are too few to share among OpenMP threads: measured on 1M hashes
+        # (with ~22 query hashes), one thread answered in ~5 ms, two threads on one core in ~36 ms.
+        # Screening parallelises across photos (workers) instead.
         faiss.omp_set_num_threads(1)
         if isinstance(self._faiss, faiss.IndexBinaryFlat):
             lims, dist, ids = self._faiss.range_search(query, max_distance + 1)
@@ -354,6 +357,8 @@ class ReuseIndex:
                 log.warning("rebuilding %s from the metadata store: %s", faiss_file, exc)
             else:
                 if int(loaded.ntotal) == stored and loaded.d == HASH_BITS:
+                    if isinstance(loaded, faiss.IndexBinaryIVF):
+                        loaded.nprobe = IVF_PROBES  # files keep the setting they were saved with
                     return loaded
                 log.warning(
                     "rebuilding %s: it holds %d hashes, the metadata store %d",
@@ -390,6 +395,27 @@ class ReuseIndex:
             self._faiss = self._build(self._all_hashes())  # the new rows are already in SQLite
         else:
             self._faiss.add(codes)
+
+
+def _check_hash_scheme_or_raise(db: sqlite3.Connection, path: Path | None) -> None:
+    """Stamp a new index with HASH_SCHEME; refuse one whose stored hashes were made another way."""
+    row = db.execute("SELECT v FROM meta WHERE k = 'hash_scheme'").fetchone()
+    if row is None:
+        if db.execute("SELECT 1 FROM photos LIMIT 1").fetchone() is None:
+            with db:
+                db.execute("INSERT INTO meta VALUES ('hash_scheme', ?)", (HASH_SCHEME,))
+            return
+        found = _UNRECORDED_SCHEME
+    else:
+        found = str(row[0])
+    if found != HASH_SCHEME:
+        db.close()
+        where = "the reuse index" if path is None else str(path)
+        raise IndexUnreadable(
+            f"{where}: its photos were hashed with scheme {found!r}, but this version hashes with "
+            f"{HASH_SCHEME!r}; hashes of different schemes do not compare, so searching it would miss "
+            "copies. Rebuild the index by adding its photos again, or open it with the version that built it."
+        )
 
 
 def _write_faiss(index: Any, path: Path) -> None:

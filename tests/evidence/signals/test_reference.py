@@ -139,6 +139,27 @@ def test_screen_recapture_is_recaptured(name: str) -> None:
     assert item.facts["reference.matched"] == "ref1.jpg"
 
 
+def test_recapture_without_moire_is_recaptured_by_its_bezel() -> None:
+    # A blurred shot of a coarse-pitch screen leaves no moiré; the reference's frame inside a plain
+    # bezel still gives it away.
+    refs = library(sample("coffee"))
+    shot = postprocess.recapture(refs[0].image.pixels, seed=2, blur=2.0, pitch=4.0, noise=1.0).image
+    out, _ = screen(shot, refs)
+    assert out.candidates[0].screen_trait == 0.0  # no moiré left to see
+    assert out.relation == "recaptured", out.candidates
+
+
+def test_edit_shown_on_a_screen_is_localised() -> None:
+    refs = library(sample("astronaut"))
+    forged = damage.add_stain(refs[0].image.pixels, seed=5, strength=0.9)
+    shot = postprocess.recapture(forged.image, seed=3, glare=0.4)
+    out, _ = screen(shot.image, refs)
+    assert out.relation == "recaptured" and out.regions
+    true = postprocess.map_mask(forged.mask, shot.transform, shot.image.shape)
+    x, y, w, h = damage.mask_box(true)
+    assert box_union_iou(out.regions, (x, y, w, h), true.shape) > 0.3
+
+
 def test_unrelated_photo_is_unrelated() -> None:
     out, _ = screen(sample("chelsea"), library(sample("astronaut"), sample("rocket")))
     assert out.relation == "unrelated"

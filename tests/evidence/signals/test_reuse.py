@@ -88,6 +88,14 @@ def test_catalog_photo_is_a_finding_even_without_claim_context() -> None:
     assert out.flagged and out.matches[0].source == "catalog" and "catalog photo" in out.summary
 
 
+def test_mirrored_crop_is_found_through_the_mirrored_windows() -> None:
+    idx = _seeded_index()
+    mirrored = np.ascontiguousarray(crop(sample("astronaut"), 0.03, 0.06, 0.05, 0.02)[:, ::-1])
+    out = run(evidence(mirrored, idx, claim_id="c3", submitter_id="buyer3"))
+    assert out.flagged and out.matches[0].claim_id == "c1"
+    assert out.matches[0].query_hash.startswith("flipped-horizontally+cut-")
+
+
 def test_unrelated_photos_are_clean() -> None:
     idx = _seeded_index()
     for rgb in [sample("rocket"), sample("camera"), *[scene(200 + i) for i in range(5)]]:

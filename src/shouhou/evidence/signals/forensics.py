@@ -31,7 +31,8 @@ DetectorStatus = Literal["ok", "no_trace", "diffuse", "skipped"]
 
 
 class ForensicsParams(SignalParams):
-    """Provisional, hand-set values (no scorecard yet): chosen on synthetic splices and sample photos."""
+    """Hand-set on synthetic splices and sample photos, except `min_flag_score`, which the shipped
+    thresholds file sets from `shouhou bench evidence`'s calibration split."""
 
     dq_freqs: int = Field(default=14, ge=3, le=40)
     dq_max_k: int = Field(default=40, ge=8)
@@ -59,6 +60,8 @@ class ForensicsParams(SignalParams):
     dq_alone_min: float = Field(default=0.6, ge=0, le=1)  # DQ mean inside a region to flag on DQ alone
     min_region_frac: float = Field(default=0.003, ge=0, le=1)
     max_region_frac: float = Field(default=0.25, ge=0, le=1)  # larger regions are not "local"
+    # Findings scoring below this are not reported (fitted by `shouhou bench evidence` on honest photos).
+    min_flag_score: float = Field(default=0.0, ge=0, le=1)
 
 
 class DetectorReport(BaseModel):
@@ -126,8 +129,9 @@ class ForensicsSignal(Signal[ForensicsParams, ForensicsOutput]):
     edits followed by resizing, cropping off the 8x8 grid or heavy recompression (the JPEG trace is gone);
     a first compression finer than the last (q1 <= q2 leaves no empty DCT bins); a patch from a JPEG of
     the same quality on the same grid; copies of flat, keypoint-poor areas; and whether an edit was
-    malicious — a found region is a reason to look, not a proof. Thresholds are provisional and
-    uncalibrated (a later benchmark will fit them); honest phone photos do trip the noise detector.
+    malicious — a found region is a reason to look, not a proof. Only the reporting cut
+    (`min_flag_score`) is fitted (by `shouhou bench evidence`); honest phone photos do trip the noise
+    detector, and the scorecard counts how often that reaches a flag.
     """
 
     name: ClassVar[str] = "forensics"
@@ -187,8 +191,10 @@ class ForensicsSignal(Signal[ForensicsParams, ForensicsOutput]):
         if cm_regions:
             severity = "medium"
             regions = cm_regions + regions
-        flagged = severity in ("low", "medium")
         score = max((r.score for r in regions), default=0.0)
+        flagged = severity in ("low", "medium") and score >= params.min_flag_score
+        if not flagged:
+            severity = "info"
         summary = self._summary(flagged, severity, regions, reports)
         return ForensicsOutput(
             flagged=flagged, severity=severity, score=round(float(score), 4), summary=summary,
@@ -279,6 +285,9 @@ class ForensicsSignal(Signal[ForensicsParams, ForensicsOutput]):
     def _summary(flagged: bool, severity: Severity, regions: list[Region],
                  reports: list[DetectorReport]) -> str:
         ran = ", ".join(f"{r.name}={r.status}" for r in reports)
+        if not flagged and regions:
+            return (f"No clear local edit: {len(regions)} weak trace(s) scored below the reporting cut "
+                    f"({ran}).")
         if not flagged:
             return f"No clear local edit: no region where two detectors agree and no verified copy ({ran})."
         labels = "; ".join(f"{r.label} at {r.as_list()}" for r in regions[:4])

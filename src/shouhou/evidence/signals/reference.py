@@ -17,6 +17,8 @@ from shouhou.evidence.align import (
     extract_features,
     fine_band_correlation,
     fit_colour,
+    flat_band_correlation,
+    flatten_lighting,
     lighting_spread,
     local_scale,
     moire_score,
@@ -34,7 +36,9 @@ Relation = Literal["unrelated", "same_product", "derived", "recaptured"]
 
 
 class ReferenceParams(SignalParams):
-    """Provisional, hand-set from the method's principles and a few generated cases (uncalibrated)."""
+    """Defaults are hand-set from the method. The shipped thresholds file overrides the lighting ramp
+    (light_lo/hi), the fine-band override (fine_exact_lo/hi) and derived_threshold with values fitted by
+    `shouhou bench evidence` on its calibration split (see benchmarks/evidence/scorecard.md)."""
 
     claim_max_side: int = Field(default=1024, ge=256)  # working resolution for features
     claim_max_features: int = Field(default=2000, ge=100)
@@ -56,6 +60,9 @@ class ReferenceParams(SignalParams):
     light_hi: float = Field(default=0.7, ge=0, le=1)
     fine_exact_lo: float = Field(default=0.95, ge=-1, le=1)  # fine-band agreement that overrides lighting
     fine_exact_hi: float = Field(default=0.99, ge=-1, le=1)
+    # Shared-noise correlation in flat tiles mapped to 0..1 between lo, hi (lo = hi = -1: not used).
+    noise_lo: float = Field(default=0.0, ge=-1, le=1)
+    noise_hi: float = Field(default=0.25, ge=-1, le=1)
     reproj_good: float = Field(default=0.7, gt=0)  # working pixels; a copy's keypoints reproject sub-pixel
     reproj_bad: float = Field(default=2.0, gt=0)
     derived_threshold: float = Field(default=0.5, ge=0, le=1)
@@ -65,6 +72,9 @@ class ReferenceParams(SignalParams):
     moire_hi: float = Field(default=150.0, gt=1)
     recapture_light: float = Field(default=0.7, ge=0, le=1)  # lighting match that, with framing, suffices
     recapture_threshold: float = Field(default=0.5, ge=0, le=1)
+    bezel_score: float = Field(default=0.6, ge=0, le=1)  # recapture score of a bezel-framed copy alone
+    bezel_sigma: float = Field(default=1.5, gt=0)  # smoothing before the bezel's edge-energy test
+    bezel_step: float = Field(default=3.0, gt=0)  # edge strength on each side of the frame / outer ring
     z_threshold: float = Field(default=4.0, gt=0)  # difference / expected error for an edited pixel
     min_abs: float = Field(default=12.0, ge=0)  # grey levels
     gradient_weight: float = Field(default=1.0, ge=0)  # expected misregistration, analysis pixels
@@ -83,6 +93,7 @@ class ReferenceCandidate(BaseModel):
     reproj_error: float | None = None  # median, claim working pixels
     fundamental_inliers: int = 0
     fine_correlation: float | None = None
+    noise_correlation: float | None = None
     lighting_match: float | None = None
     screen_trait: float | None = None
     framing: float | None = None
@@ -100,9 +111,11 @@ class ReferenceMatch(SignalOutput):
 @dataclass(frozen=True)
 class _Analysis:
     fine: float
+    noise: float
     lighting: float
     screen: float
     framing: float
+    bezel: bool
     aligned: npt.NDArray[np.uint8]
     claim: npt.NDArray[np.float32]
     mapped: npt.NDArray[np.float32]
@@ -114,18 +127,36 @@ def _ramp(x: float, lo: float, hi: float) -> float:
     return float(np.clip((x - lo) / (hi - lo), 0.0, 1.0)) if hi != lo else float(x >= hi)
 
 
+def derived_score(
+    fine: float, lighting: float, reproj_error: float, p: ReferenceParams, *, noise: float | None = None
+) -> float:
+    """How strongly a registered pair looks like a pixel copy, from its fine-band correlation, shared noise
+    in flat areas, lighting match and reprojection error (public so the benchmark can refit the ramps on
+    recorded measures)."""
+    s_fine = _ramp(fine, p.fine_lo, p.fine_hi)
+    s_reproj = _ramp(p.reproj_bad - reproj_error, 0.0, p.reproj_bad - p.reproj_good)
+    # A flat object re-shot can align as well as a copy and share its fine texture, so a lighting change
+    # counts against a copy as much as fine-band agreement counts for it, unless the fine band is
+    # all but identical (no second capture gets there). Geometry can only weaken the score.
+    s_light = max(_ramp(lighting, p.light_lo, p.light_hi), _ramp(fine, p.fine_exact_lo, p.fine_exact_hi))
+    # A second capture brings its own sensor noise: where the scene is flat, a copy's finest band still
+    # follows the reference's and a re-shot's does not.
+    s_noise = 1.0 if noise is None else _ramp(noise, p.noise_lo, p.noise_hi)
+    return float(s_fine**0.5 * s_light**0.3 * s_noise**0.3 * (0.3 + 0.7 * s_reproj) ** 0.2)
+
+
 def _framing(
     H: npt.NDArray[np.float64], ref_size: tuple[int, int], gray: npt.NDArray[np.float32], p: ReferenceParams
-) -> float:
-    """1 when the reference's whole frame is what the claim shows: its corners land on the claim's
-    corners, or inside it with a plain border (a bezel) around."""
+) -> tuple[float, bool]:
+    """(1, False) when the reference's corners land on the claim's corners (the same framing); (1, True)
+    when its whole frame sits inside the claim with a plain border (a bezel) around; else (0, False)."""
     w, h = ref_size
     Hc, Wc = gray.shape
     quad = cv2.perspectiveTransform(np.array([[[0, 0], [w, 0], [w, h], [0, h]]], np.float64), H)[0]
     frame = np.array([[0, 0], [Wc, 0], [Wc, Hc], [0, Hc]], np.float64)
     diag = math.hypot(Wc, Hc)
     if np.linalg.norm(quad - frame, axis=1).max() <= p.frame_tolerance * diag:
-        return 1.0
+        return 1.0, False
     margin = 0.01 * diag
     inside = (
         (quad[:, 0] >= -margin).all()
@@ -134,18 +165,43 @@ def _framing(
         and (quad[:, 1] <= Hc + margin).all()
     )
     if not inside or cv2.contourArea(quad.astype(np.float32)) < 0.1 * Wc * Hc:
-        return 0.0
+        return 0.0, False
     poly = np.zeros((Hc, Wc), np.uint8)
     cv2.fillPoly(poly, [np.round(quad).astype(np.int32)], 255)
     ring = max(3, int(0.02 * diag))
-    kernel = np.ones((ring, ring), np.uint8)
-    outer = (cv2.dilate(poly, kernel) > 0) & (poly == 0)
-    inner = (poly > 0) & (cv2.erode(poly, kernel) == 0)
+    # A gap either side of the mapped edge keeps the photo-to-bezel step itself (blurred, and off by the
+    # registration error) out of both rings.
+    gap = max(2, int(0.008 * diag))
+    kernel, near = np.ones((ring + gap, ring + gap), np.uint8), np.ones((gap, gap), np.uint8)
+    outer = (cv2.dilate(poly, kernel) > 0) & (cv2.dilate(poly, near) == 0)
+    inner = (cv2.erode(poly, near) > 0) & (cv2.erode(poly, kernel) == 0)
     if outer.sum() < 0.3 * inner.sum():
-        return 0.0
-    grad = np.abs(cv2.Laplacian(gray, cv2.CV_32F))
+        return 0.0, False
+    # Smoothed first: sensor noise on a plain table or canvas is texture to a bare Laplacian, and would
+    # make a photo's own plain surroundings look like displayed content.
+    grad = np.abs(cv2.Laplacian(cv2.GaussianBlur(gray, (0, 0), p.bezel_sigma), cv2.CV_32F))
     ratio = float(grad[outer].mean() / (grad[inner].mean() + 1e-6))
-    return 1.0 if ratio < p.bezel_ratio else 0.0
+    if ratio >= p.bezel_ratio:
+        return 0.0, False
+    # The displayed photo must end exactly where the reference ends: a step on every side of the mapped
+    # frame. Another capture with a similar framing, shown on a screen, ends a few percent away.
+    blurred = cv2.GaussianBlur(gray, (0, 0), p.bezel_sigma)
+    step = np.hypot(cv2.Sobel(blurred, cv2.CV_32F, 1, 0), cv2.Sobel(blurred, cv2.CV_32F, 0, 1))
+    background = float(step[outer].mean()) + 1e-6
+    corners = np.round(quad).astype(np.int32)
+    for i in range(4):
+        side = np.zeros((Hc, Wc), np.uint8)
+        cv2.line(
+            side,
+            tuple(int(v) for v in corners[i]),
+            tuple(int(v) for v in corners[(i + 1) % 4]),
+            255,
+            2 * gap + 1,
+        )
+        on = side > 0
+        if on.any() and float(step[on].mean()) < p.bezel_step * background:
+            return 0.0, False
+    return 1.0, True
 
 
 class ReferenceMatchSignal(Signal[ReferenceParams, ReferenceMatch]):
@@ -158,13 +214,15 @@ class ReferenceMatchSignal(Signal[ReferenceParams, ReferenceMatch]):
     It cannot tell: whether a claim that is *not* derived is honest (a new photo may be staged); a copy
     whose edit covers most of the frame or that was regenerated whole by an AI model (no pixels
     survive); a derived copy under a strong local (non-global) colour change or heavy denoising (read
-    as a new capture); a recapture without screen traits or the reference's framing (read as
-    same_product). Thresholds are provisional and uncalibrated: hand-set from the method and a few
-    generated cases; a later benchmark (`shouhou bench evidence`) will fit them.
+    as a new capture); a recapture with neither moiré nor the reference's whole frame inside a plain
+    bezel (read as same_product); an honest re-shot of a flat printed object under nearly the same light
+    as the reference (its fine texture and lighting agree like a copy's: the benchmark's `flat_reshoot`
+    class shows how often). The copy-score thresholds are fitted by `shouhou bench evidence`; the
+    localisation and recapture thresholds are hand-set (benchmarks/evidence/scorecard.md measures both).
     """
 
     name: ClassVar[str] = "reference"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     needs: ClassVar[frozenset[Need]] = frozenset({Need.PIXELS, Need.REFERENCES})
     tier: ClassVar[Tier] = Tier.FULL
     params_model: ClassVar[type[SignalParams]] = ReferenceParams
@@ -209,18 +267,13 @@ class ReferenceMatchSignal(Signal[ReferenceParams, ReferenceMatch]):
         a = _analyse(item, refs[best], reg, p)
         s_fine = _ramp(a.fine, p.fine_lo, p.fine_hi)
         s_reproj = _ramp(p.reproj_bad - reg.reproj_error, 0.0, p.reproj_bad - p.reproj_good)
-        # A flat object re-shot can align as well as a copy and share its fine texture, so a lighting change
-        # counts against a copy as much as fine-band agreement counts for it, unless the fine band is
-        # all but identical (no second capture gets there). Geometry can only weaken the score.
-        s_light = max(
-            _ramp(a.lighting, p.light_lo, p.light_hi), _ramp(a.fine, p.fine_exact_lo, p.fine_exact_hi)
-        )
-        derived = s_fine**0.5 * s_light**0.3 * (0.3 + 0.7 * s_reproj) ** 0.2
+        derived = derived_score(a.fine, a.lighting, reg.reproj_error, p, noise=a.noise)
         screen = _ramp(math.log(max(a.screen, 1.0)), math.log(p.moire_lo), math.log(p.moire_hi))
         flat_and_exact = 1.0 if a.lighting >= p.recapture_light and s_reproj >= 0.5 else 0.0
         cands[best] = c.model_copy(
             update={
                 "fine_correlation": round(a.fine, 4),
+                "noise_correlation": round(a.noise, 4),
                 "lighting_match": round(a.lighting, 4),
                 "screen_trait": round(screen, 4),
                 "framing": a.framing,
@@ -236,16 +289,22 @@ class ReferenceMatchSignal(Signal[ReferenceParams, ReferenceMatch]):
             relation = "derived"
         elif a.framing * flat_and_exact >= p.recapture_threshold:
             relation, recap = "recaptured", a.framing * flat_and_exact
+        elif a.bezel:
+            # The reference's whole frame, edge to edge, inside a plain border: a screen or a print showing
+            # it. A new capture of the product does not end exactly at the listing photo's edges.
+            relation, recap = "recaptured", max(recap, p.bezel_score)
         name = refs[best].name
         item.artifacts["reference.aligned"] = a.aligned
         if relation == "same_product":
             return _plain(relation, cands, name, derived, recap)
         item.facts["reference.matched"] = name
         loc: Localisation | None = None
-        if relation == "derived":
+        if relation in ("derived", "recaptured"):
+            # A screen photo carries glare and falloff the global colour fit cannot follow.
+            mapped = flatten_lighting(a.claim, a.mapped, a.valid) if relation == "recaptured" else a.mapped
             loc = localise(
                 a.claim,
-                a.mapped,
+                mapped,
                 a.valid,
                 to_full=a.to_full,
                 full_size=(item.image.width, item.image.height),
@@ -351,10 +410,21 @@ def _analyse(item: Evidence, ref: ReferencePhoto, reg: Registration, p: Referenc
     fine = fine_band_correlation(
         cg, mg, valid, sigma=p.fine_sigma, tile=p.fine_tile, min_std=p.fine_min_std, quantile=p.fine_quantile
     )
+    noise = flat_band_correlation(cg, mg, valid, sigma=p.fine_sigma)
     lighting = math.exp(-lighting_spread(cg, mg, valid) / p.light_scale)
     screen = moire_score(cg - mg, valid)
-    framing = _framing(Ha, (rw, rh), cg, p)
+    framing, bezel = _framing(Ha, (rw, rh), cg, p)
     aligned = np.clip(mapped + 0.5, 0, 255).astype(np.uint8)
     return _Analysis(
-        fine, lighting, screen, framing, aligned, claim_a.astype(np.float32), mapped, valid, 1.0 / sx
+        fine,
+        noise,
+        lighting,
+        screen,
+        framing,
+        bezel,
+        aligned,
+        claim_a.astype(np.float32),
+        mapped,
+        valid,
+        1.0 / sx,
     )

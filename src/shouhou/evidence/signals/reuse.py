@@ -17,10 +17,12 @@ from shouhou.index.store import Match, ReuseIndex
 
 
 class ReuseParams(SignalParams):
-    """PROVISIONAL: max_distance was set on generated scenes and scikit-image samples (not the shared photos):
-    there the closest unrelated pair was 82 bits apart over all window pairs and dihedral variants, while
-    every resize and recompression and ~90-97% of crops removing 5-20% (by position) came within 48.
-    benchmarks/reuse_index_speed.py reports the rates on the shared real photos."""
+    """max_distance (PDQ bits, smallest over every query-hash x stored-hash pair, hash scheme pdq64-lattice-2)
+    was set on the calibration split of the shared photos, generated scenes and scikit-image samples with
+    benchmarks/reuse_index_speed.py: there resized, recompressed, flipped, rotated and 2-20%-cropped copies
+    came within 44 bits (99th percentile <= 39), while the closest unrelated pair was 56 bits apart (no
+    unrelated match among 94,680 query x photo pairs). A calibration-split benchmark may refit it later;
+    report-split numbers are in benchmarks/results/reuse_index_speed.json."""
 
     max_distance: int = Field(default=48, ge=0, le=HASH_BITS)
     max_matches: int = Field(default=5, ge=1, le=100)
@@ -40,7 +42,8 @@ class ReuseHit(BaseModel):
     added_at: datetime
     distance: int
     exact: bool  # byte-identical (same sha256)
-    query_hash: str  # which variant of the claim photo matched ("whole", "flip-x", "cut-l5", "sha256", ...)
+    # which variant of the claim photo matched ("whole", "flipped-horizontally", "cut-r4-t4-b5.5", "sha256")
+    query_hash: str
     stored_hash: str  # which window of the stored photo matched
     other_submitter: bool  # the stored entry names a submitter, and not this claim's
 
@@ -78,17 +81,21 @@ def _describe(hit: ReuseHit) -> str:
 class ReuseSignal(Signal[ReuseParams, ReuseOutput]):
     """Looks the claim photo up in the reuse index of every photo screened before (plus catalog and
     internet photos added on purpose), by sha256 and by PDQ hashes robust to resizing, recompression,
-    flips/90° rotations and crops removing up to ~20% of the area.
+    flips and 90° rotations of the whole frame, crops removing up to ~20% of the area (one side, the
+    border, a corner or any mix of sides), and such crops mirrored left-right.
 
     It cannot tell who took a photo first or whether a reuse is fraudulent (a buyer may resend the same
     photo in a second, legitimate claim); it cannot see reuse of photos never added to the index; it
-    cannot match crops combined with flips, rotations by arbitrary angles, heavy edits or a different
-    shot of the same scene; and flat, featureless photos (PDQ quality below `min_quality`) match only
-    when their bytes are identical. Thresholds are provisional (uncalibrated): see ReuseParams.
+    cannot tell a copy from a second shot taken from almost the same spot (some such pairs of captures
+    match); it cannot match crops removing much more than 20% of the area (or more than 20% off one
+    side), crops combined with a vertical flip or a 90° rotation, rotations by arbitrary angles, heavy
+    edits, collages, or a shot of the same scene from another viewpoint; a frame filled by a regular
+    texture (a brick wall, gravel) can miss a crop; and flat, featureless photos (PDQ quality below
+    `min_quality`) match only when their bytes are identical. Thresholds: see ReuseParams.
     """
 
     name: ClassVar[str] = "reuse"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"  # 2: hash scheme pdq64-lattice-2 (crop lattice, mirrored crops)
     needs: ClassVar[frozenset[Need]] = frozenset({Need.PREVIEW, Need.INDEX})
     tier: ClassVar[Tier] = Tier.FAST
     params_model: ClassVar[type[SignalParams]] = ReuseParams

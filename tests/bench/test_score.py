@@ -1,0 +1,98 @@
+"""Scorecard numbers from per-case records, the Markdown rendering and the CI floor."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from shouhou.bench.evidence import acceptance, check_floor
+from shouhou.bench.report import markdown
+from shouhou.bench.score import forged_block, genuine_block, provenance_block, speed_block
+
+
+def _case(kind: str, risk: str, score: float, family: str = "crack", **kw: Any) -> dict[str, Any]:
+    sig = {
+        "reference": {"status": "ok", "seconds": 0.2, "flagged": risk != "none"},
+        "provenance": {"status": "ok", "seconds": 0.01, "flagged": kw.pop("marked", False)},
+    }
+    return {
+        "id": f"{kind}-{family}-{score}",
+        "kind": kind,
+        "family": family,
+        "risk": risk,
+        "score": score,
+        "post": kw.pop("post", "none"),
+        "strength": 0.6,
+        "labelled": kw.pop("labelled", False),
+        "seconds": 0.3,
+        "reference_features_seconds": 0.1,
+        "width": 800,
+        "height": 600,
+        "signals": sig,
+        **kw,
+    }
+
+
+def _records() -> list[dict[str, Any]]:
+    recs = [
+        _case("forged", "high", 0.9 + i / 1000, edit_visible=True, iou=0.7, pixel_f1=0.6) for i in range(50)
+    ]
+    recs += [_case("forged", "none", 0.0, family="stain", edit_visible=True, iou=0.0, pixel_f1=0.0)]
+    recs += [_case("genuine", "none", 0.0, family="reshot") for _ in range(30)]
+    recs += [_case("genuine", "medium", 0.5, family="flat_reshoot")]
+    recs += [_case("unrelated", "none", 0.0, family="unrelated")]
+    recs += [
+        _case("provenance", "high", 0.9, family="gb45438_xmp", labelled=True, marked=True),
+        _case("provenance", "none", 0.0, family="gb45438_xmp"),
+    ]
+    return recs
+
+
+def _card() -> dict[str, Any]:
+    recs = _records()
+    card: dict[str, Any] = {
+        "engine_version": "0",
+        "command": "shouhou bench evidence --quick",
+        "quick": True,
+        "seed": {"calibration": None, "report": 2},
+        "data": {"dir": "d", "sources": {}, "report_cases": {}, "n_report_case_errors": 0},
+        "thresholds": {"calibrated": True, "source": "s", "date": "2026-11-23", "engine_flag_cut": 0.4},
+        "forged_from_reference": forged_block(recs, 0.4),
+        **genuine_block(recs),
+        "provenance": provenance_block(recs),
+        "reuse": {},
+        "speed": speed_block(recs, 100.0),
+    }
+    card["acceptance"] = acceptance(card)
+    return card
+
+
+def test_forged_block_counts_misses_and_false_flags() -> None:
+    card = _card()
+    f = card["forged_from_reference"]
+    assert f["n_pos"] == 51 and f["n_neg"] == 31
+    assert f["flagged_at_shipped_thresholds"]["k"] == 50
+    assert f["tpr_at_fpr_1pct"] == round(50 / 51, 4)  # the missed stain scores below an honest photo
+    assert f["by_family"]["stain"]["flagged_at_shipped_thresholds"]["k"] == 0
+    assert f["iou_median"] == 0.7
+    g = card["genuine"]["false_flag_rate"]
+    assert (g["k"], g["n"]) == (1, 31) and g["ci95"][0] < g["value"] < g["ci95"][1]
+    assert card["provenance"]["recall"] == 1.0 and card["provenance"]["false_marks"] == 0
+
+
+def test_markdown_lists_every_criterion() -> None:
+    card = _card()
+    text = markdown(card)
+    for a in card["acceptance"]:
+        assert a["criterion"] in text
+    assert "| stain |" in text
+
+
+def test_floor_passes_itself_and_fails_a_broken_signal() -> None:
+    card = _card()
+    assert check_floor(card, card) == []
+    broken = copy.deepcopy(card)
+    broken["forged_from_reference"]["flagged_at_shipped_thresholds"]["value"] = 0.5
+    broken["provenance"]["false_marks"] = 2
+    failures = check_floor(broken, card)
+    assert any("forged flagged" in f for f in failures) and any("false marks" in f for f in failures)
