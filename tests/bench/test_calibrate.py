@@ -61,3 +61,12 @@ def test_thresholds_file_round_trips_through_the_engine_loader(tmp_path: Path) -
     ref = t.params_for(ReferenceMatchSignal)
     assert isinstance(ref, ReferenceParams) and ref.derived_threshold == 0.61 and ref.light_lo == 0.5
     assert t.params_for(ForensicsSignal).min_flag_score == 0.42  # type: ignore[attr-defined]
+
+
+def test_shipped_thresholds_are_the_committed_benchmark_fit() -> None:
+    # The engine's defaults must be the thresholds the committed scorecard was measured with.
+    root = Path(__file__).resolve().parents[2]
+    shipped = (root / "src" / "shouhou" / "evidence" / "data" / "thresholds.toml").read_text("utf-8")
+    committed = (root / "benchmarks" / "evidence" / "thresholds.toml").read_text("utf-8")
+    assert shipped == committed
+    assert load_thresholds().calibrated

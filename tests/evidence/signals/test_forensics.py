@@ -161,3 +161,13 @@ def test_repeated_interface_icons_of_a_screenshot_are_not_copy_move(make_evidenc
     signal = ForensicsSignal()
     out = signal.run(item, ForensicsParams())
     assert not any("copy-move" in r.label for r in out.regions), out.summary
+
+
+def test_findings_below_the_fitted_reporting_cut_are_not_flagged() -> None:
+    item = Evidence(image=prepared(_spliced(), quality=92))
+    found = _run(item)
+    assert found.flagged and found.score > 0
+    quiet = ForensicsSignal().run(item, ForensicsParams(min_flag_score=min(1.0, found.score + 0.01)))
+    assert not quiet.flagged and quiet.severity == "info" and not quiet.regions
+    assert quiet.score == found.score  # the measure is kept, only the flag is withheld
+    assert "below the reporting cut" in quiet.summary

@@ -1,0 +1,42 @@
+"""Alignment measures that tell a pixel copy from a new capture of the same flat print."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from shouhou.evidence.align import flat_band_correlation, flatten_lighting
+from tests.conftest import sample
+
+
+def _gray(x: np.ndarray) -> np.ndarray:
+    return np.asarray(x, np.float32)
+
+
+def test_a_copy_shares_the_noise_of_flat_areas_and_a_reshoot_does_not() -> None:
+    rng = np.random.default_rng(0)
+    print_ = cv2.GaussianBlur(sample("coffee")[..., 1].astype(np.float32), (0, 0), 3.0)  # smooth "print"
+    reference = print_ + rng.normal(0, 3.0, print_.shape).astype(np.float32)  # first capture's noise
+    copy = np.round(reference * 1.05 + 4.0)  # the reference's own pixels, re-levelled and quantised
+    reshoot = print_ + rng.normal(0, 3.0, print_.shape).astype(np.float32)  # same print, its own noise
+    valid = np.ones(print_.shape, bool)
+    shared = flat_band_correlation(_gray(copy), _gray(reference), valid, sigma=1.2)
+    independent = flat_band_correlation(_gray(reshoot), _gray(reference), valid, sigma=1.2)
+    assert shared > 0.8
+    assert abs(independent) < 0.2
+
+
+def test_flatten_lighting_removes_glare_but_keeps_a_local_stain() -> None:
+    ref = sample("astronaut").astype(np.float32)
+    h, w = ref.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    glare = 1.0 + 0.3 * np.exp(-(((xx - 0.3 * w) / (0.3 * w)) ** 2 + ((yy - 0.4 * h) / (0.3 * h)) ** 2))
+    claim = np.clip(ref * glare[..., None], 0, 255)
+    claim[200:240, 300:340] *= 0.4  # the added stain
+    relit = flatten_lighting(claim, ref, np.ones((h, w), bool))
+    before = np.abs(claim - ref).max(axis=2)
+    after = np.abs(claim - relit).max(axis=2)
+    outside = np.ones((h, w), bool)
+    outside[190:250, 290:350] = False
+    assert np.median(after[outside]) < 0.5 * np.median(before[outside])
+    assert after[200:240, 300:340].mean() > 40  # the stain still stands out
