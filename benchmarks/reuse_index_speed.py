@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import time
@@ -32,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.index.test_store import scene  # noqa: E402
 
+from shouhou.bench.reuse import random_crop as cut  # noqa: E402
 from shouhou.bench.sources import SourcePhoto, discover  # noqa: E402
 from shouhou.evidence.image import encode_image, load_image  # noqa: E402
 from shouhou.evidence.signals.reuse import ReuseParams  # noqa: E402
@@ -70,32 +70,6 @@ def realistic_hashes(n: int, rng: np.random.Generator) -> np.ndarray:
         z = rng.standard_normal((min(100_000, n - start), 256)).astype(np.float32) @ chol.T + mu
         out.append(np.packbits(z > np.median(z, axis=1, keepdims=True), axis=1))
     return np.concatenate(out) if out else np.zeros((0, 32), np.uint8)
-
-
-def _crop(rgb: Rgb, left: float, right: float, top: float, bottom: float) -> Rgb:
-    h, w = rgb.shape[:2]
-    rows, cols = slice(round(top * h), h - round(bottom * h)), slice(round(left * w), w - round(right * w))
-    return np.ascontiguousarray(rgb[rows, cols])
-
-
-def cut(kind: str, rgb: Rgb, rng: np.random.Generator) -> Rgb:
-    """A crop removing 2-20% of the area: one side, all four equally, one corner kept, or a random cut on
-    all four sides (each axis's share of the area drawn from 30-70%, each axis's cut split at random)."""
-    area = float(rng.uniform(0.02, 0.20))
-    if kind == "side":
-        cuts = [0.0] * 4
-        cuts[int(rng.integers(4))] = area
-        return _crop(rgb, *cuts)
-    if kind == "centre":
-        c = (1 - math.sqrt(1 - area)) / 2
-        return _crop(rgb, c, c, c, c)
-    f = float(rng.uniform(0.3, 0.7))
-    cx, cy = 1 - (1 - area) ** f, 1 - (1 - area) ** (1 - f)
-    if kind == "corner":
-        options = [(cx, 0, cy, 0), (0, cx, cy, 0), (cx, 0, 0, cy), (0, cx, 0, cy)]
-        return _crop(rgb, *options[int(rng.integers(4))])
-    sx, sy = float(rng.uniform()), float(rng.uniform())
-    return _crop(rgb, cx * sx, cx * (1 - sx), cy * sy, cy * (1 - sy))
 
 
 def _resize(rgb: Rgb, factor: float) -> Rgb:

@@ -41,56 +41,49 @@ def _grid(plt: Any, title: str) -> tuple[Any, Any]:
     return fig, list(zip(panels, axes.ravel(), strict=True))
 
 
-def roc(records: Sequence[Rec], path: Path) -> None:
+def _per_family(records: Sequence[Rec], path: Path, *, roc_axes: bool) -> None:
+    """One panel per family (and all together): ROC or precision-recall of the engine and the baselines."""
     plt = _plt()
     forged = [r for r in records if r["kind"] == "forged" and "baselines" in r]
     genuine = [r for r in records if r["kind"] == "genuine" and "baselines" in r]
-    fig, panels = _grid(plt, f"ROC, forged from reference vs genuine re-shots (N genuine = {len(genuine)})")
+    title = (
+        f"ROC, forged from reference vs genuine re-shots (N genuine = {len(genuine)})"
+        if roc_axes
+        else "Precision-recall, forged from reference vs genuine re-shots"
+    )
+    fig, panels = _grid(plt, title)
     for fam, ax in panels:
         pos = forged if fam == "all" else [r for r in forged if r["family"] == fam]
         for name, sc in _scorers():
-            fpr, tpr, _ = roc_curve(np.array([sc(r) for r in pos]), np.array([sc(r) for r in genuine]))
+            sp, sn = np.array([sc(r) for r in pos]), np.array([sc(r) for r in genuine])
+            x, y = roc_curve(sp, sn)[:2] if roc_axes else pr_curve(sp, sn)
             colour, ls = _STYLE[name]
-            ax.plot(
-                fpr, tpr, color=colour, linestyle=ls, label=name, linewidth=2 if name == "engine" else 1.4
-            )
-        ax.axvline(0.01, color="grey", linewidth=0.8)
-        ax.set_xscale("symlog", linthresh=0.01)
-        ax.set_xlim(0, 1)
+            ax.plot(x, y, color=colour, linestyle=ls, label=name, linewidth=2 if name == "engine" else 1.4)
+        if roc_axes:
+            ax.axvline(0.01, color="grey", linewidth=0.8)
+            ax.set_xscale("symlog", linthresh=0.01)
+            ax.set_xlim(0, 1)
+            ax.set_xlabel("false-positive rate (genuine flagged)")
+            ax.set_ylabel("true-positive rate")
+        else:
+            ax.set_xlim(0, 1.02)
+            ax.set_xlabel("recall")
+            ax.set_ylabel("precision")
         ax.set_ylim(0, 1.02)
         ax.set_title(f"{fam} (N = {len(pos)})")
-        ax.set_xlabel("false-positive rate (genuine flagged)")
-        ax.set_ylabel("true-positive rate")
         ax.grid(alpha=0.3)
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="lower right" if roc_axes else "lower left", fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def roc(records: Sequence[Rec], path: Path) -> None:
+    _per_family(records, path, roc_axes=True)
 
 
 def pr(records: Sequence[Rec], path: Path) -> None:
-    plt = _plt()
-    forged = [r for r in records if r["kind"] == "forged" and "baselines" in r]
-    genuine = [r for r in records if r["kind"] == "genuine" and "baselines" in r]
-    fig, panels = _grid(plt, "Precision-recall, forged from reference vs genuine re-shots")
-    for fam, ax in panels:
-        pos = forged if fam == "all" else [r for r in forged if r["family"] == fam]
-        for name, sc in _scorers():
-            rec, prec = pr_curve(np.array([sc(r) for r in pos]), np.array([sc(r) for r in genuine]))
-            colour, ls = _STYLE[name]
-            ax.plot(
-                rec, prec, color=colour, linestyle=ls, label=name, linewidth=2 if name == "engine" else 1.4
-            )
-        ax.set_xlim(0, 1.02)
-        ax.set_ylim(0, 1.02)
-        ax.set_title(f"{fam} (N = {len(pos)})")
-        ax.set_xlabel("recall")
-        ax.set_ylabel("precision")
-        ax.grid(alpha=0.3)
-        ax.legend(loc="lower left", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    _per_family(records, path, roc_axes=False)
 
 
 def iou_histogram(records: Sequence[Rec], path: Path) -> None:

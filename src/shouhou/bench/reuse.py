@@ -31,21 +31,25 @@ def _crop(rgb: RGB, left: float, right: float, top: float, bottom: float) -> RGB
     )
 
 
-def _cut(kind: str, rgb: RGB, rng: np.random.Generator) -> RGB:
-    """A crop removing 2-20% of the area, placed by `kind`."""
+def random_crop(kind: str, rgb: RGB, rng: np.random.Generator) -> RGB:
+    """A crop removing 2-20% of the area: one side (`side`), all four equally (`centre`), one corner kept
+    (`corner`), or a random cut on all four sides (`mixed`: each axis's share of the area drawn from
+    30-70%, each axis's cut split at random between its two sides)."""
     area = float(rng.uniform(0.02, 0.20))
-    if kind == "crop_side":
+    if kind == "side":
         cuts = [0.0] * 4
         cuts[int(rng.integers(4))] = area
         return _crop(rgb, *cuts)
-    if kind == "crop_centre":
+    if kind == "centre":
         c = (1 - math.sqrt(1 - area)) / 2
         return _crop(rgb, c, c, c, c)
     f = float(rng.uniform(0.3, 0.7))
     cx, cy = 1 - (1 - area) ** f, 1 - (1 - area) ** (1 - f)
-    if kind == "crop_corner":
+    if kind == "corner":
         options = [(cx, 0, cy, 0), (0, cx, cy, 0), (cx, 0, 0, cy), (0, cx, 0, cy)]
         return _crop(rgb, *options[int(rng.integers(4))])
+    if kind != "mixed":
+        raise ValueError(f"unknown crop kind {kind!r}")
     sx, sy = float(rng.uniform()), float(rng.uniform())
     return _crop(rgb, cx * sx, cx * (1 - sx), cy * sy, cy * (1 - sy))
 
@@ -54,13 +58,13 @@ TRANSFORMS: Final[dict[str, Callable[[RGB, np.random.Generator], RGB]]] = {
     "resize": lambda x, r: pp.resize(x, float(r.uniform(0.3, 1.0))).image,
     "recompress": lambda x, r: pp.jpeg(x, int(r.integers(60, 96))).image,
     "flip": lambda x, r: np.ascontiguousarray(x[:, ::-1]),
-    "crop_side": lambda x, r: _cut("crop_side", x, r),
-    "crop_centre": lambda x, r: _cut("crop_centre", x, r),
-    "crop_corner": lambda x, r: _cut("crop_corner", x, r),
-    "crop_mixed": lambda x, r: _cut("crop_mixed", x, r),
+    "crop_side": lambda x, r: random_crop("side", x, r),
+    "crop_centre": lambda x, r: random_crop("centre", x, r),
+    "crop_corner": lambda x, r: random_crop("corner", x, r),
+    "crop_mixed": lambda x, r: random_crop("mixed", x, r),
     "crop_resize_recompress": lambda x, r: (
         pp.jpeg(
-            pp.resize(_cut("crop_mixed", x, r), float(r.uniform(0.5, 1.0))).image, int(r.integers(60, 96))
+            pp.resize(random_crop("mixed", x, r), float(r.uniform(0.5, 1.0))).image, int(r.integers(60, 96))
         ).image
     ),
 }

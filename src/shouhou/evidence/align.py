@@ -182,6 +182,40 @@ def to_gray(rgb: F32 | U8) -> F32:
     return np.asarray(x[..., 0] * 0.299 + x[..., 1] * 0.587 + x[..., 2] * 0.114, np.float32)
 
 
+@dataclass(frozen=True)
+class _Tiles:
+    """Zero-mean high-pass residuals of two aligned gray images cut into tiles, and their energies."""
+
+    a: F32  # (ny, nx, tile * tile)
+    b: F32
+    inside: npt.NDArray[np.bool_]  # (ny, nx): tile wholly inside the valid area
+    std_a: F32  # (ny, nx)
+    std_b: F32
+
+    def correlation(self, keep: npt.NDArray[np.bool_]) -> F32:
+        return np.asarray(
+            (self.a * self.b).mean(axis=2)[keep] / (self.std_a[keep] * self.std_b[keep]), np.float32
+        )
+
+
+def _tiles(a: F32, b: F32, valid: npt.NDArray[np.bool_], *, sigma: float, tile: int) -> _Tiles | None:
+    H, W = a.shape
+    ny, nx = H // tile, W // tile
+    if ny == 0 or nx == 0:
+        return None
+
+    def cut(x: F32) -> F32:
+        grid = x[: ny * tile, : nx * tile].reshape(ny, tile, nx, tile).transpose(0, 2, 1, 3)
+        return np.asarray(grid.reshape(ny, nx, -1), np.float32)
+
+    ta = cut(a - cv2.GaussianBlur(a, (0, 0), sigma))
+    tb = cut(b - cv2.GaussianBlur(b, (0, 0), sigma))
+    ta = ta - ta.mean(axis=2, keepdims=True)
+    tb = tb - tb.mean(axis=2, keepdims=True)
+    inside = cut(valid.astype(np.float32)).min(axis=2) > 0
+    return _Tiles(ta, tb, inside, np.sqrt((ta**2).mean(axis=2)), np.sqrt((tb**2).mean(axis=2)))
+
+
 def fine_band_correlation(
     a: F32, b: F32, valid: npt.NDArray[np.bool_], *, sigma: float, tile: int, min_std: float, quantile: float
 ) -> float:
@@ -190,28 +224,13 @@ def fine_band_correlation(
     A pixel copy shares the reference's noise and finest texture (resampled); a new capture does not,
     and its sub-pixel misregistration decorrelates the finest band. The quantile over tiles (not the
     mean) keeps an edited area from pulling a copy's score down."""
-    ha = a - cv2.GaussianBlur(a, (0, 0), sigma)
-    hb = b - cv2.GaussianBlur(b, (0, 0), sigma)
-    H, W = a.shape
-    ny, nx = H // tile, W // tile
-    if ny == 0 or nx == 0:
+    t = _tiles(a, b, valid, sigma=sigma, tile=tile)
+    if t is None:
         return 0.0
-
-    def tiles(x: F32) -> F32:
-        return (
-            x[: ny * tile, : nx * tile].reshape(ny, tile, nx, tile).transpose(0, 2, 1, 3).reshape(ny, nx, -1)
-        )
-
-    ta, tb = tiles(ha), tiles(hb)
-    tv = tiles(valid.astype(np.float32)).min(axis=2) > 0
-    ta = ta - ta.mean(axis=2, keepdims=True)
-    tb = tb - tb.mean(axis=2, keepdims=True)
-    sa, sb = np.sqrt((ta**2).mean(axis=2)), np.sqrt((tb**2).mean(axis=2))
-    ok = tv & (sa > min_std) & (sb > min_std)
+    ok = t.inside & (t.std_a > min_std) & (t.std_b > min_std)
     if ok.sum() < 4:
         return 0.0
-    corr = (ta * tb).mean(axis=2)[ok] / (sa[ok] * sb[ok])
-    return float(np.quantile(corr, quantile))
+    return float(np.quantile(t.correlation(ok), quantile))
 
 
 def flat_band_correlation(
@@ -229,27 +248,14 @@ def flat_band_correlation(
     There the finest band is mostly sensor noise: a pixel copy carries the reference's noise, a second
     capture brings its own, independent noise, however much of the scene's fine texture it shares (an
     honest re-shot of a flat printed object shares a lot of it)."""
-    ha = a - cv2.GaussianBlur(a, (0, 0), sigma)
-    hb = b - cv2.GaussianBlur(b, (0, 0), sigma)
-    H, W = a.shape
-    ny, nx = H // tile, W // tile
-    if ny == 0 or nx == 0:
+    t = _tiles(a, b, valid, sigma=sigma, tile=tile)
+    if t is None:
         return 0.0
-
-    def tiles(x: F32) -> F32:
-        cut = x[: ny * tile, : nx * tile]
-        return cut.reshape(ny, tile, nx, tile).transpose(0, 2, 1, 3).reshape(ny, nx, -1)
-
-    ta, tb = tiles(ha), tiles(hb)
-    tv = tiles(valid.astype(np.float32)).min(axis=2) > 0
-    ta = ta - ta.mean(axis=2, keepdims=True)
-    tb = tb - tb.mean(axis=2, keepdims=True)
-    sa, sb = np.sqrt((ta**2).mean(axis=2)), np.sqrt((tb**2).mean(axis=2))
-    ok = tv & (sb > min_std) & (sa > 1e-3)
+    ok = t.inside & (t.std_b > min_std) & (t.std_a > 1e-3)
     if ok.sum() < 8:
         return 0.0
-    flat = ok & (sb <= np.quantile(sb[ok], share))
-    corr = (ta * tb).mean(axis=2)[flat] / (sa[flat] * sb[flat])
+    flat = ok & (t.std_b <= np.quantile(t.std_b[ok], share))
+    corr = t.correlation(flat)
     return float(np.median(corr)) if corr.size else 0.0
 
 
