@@ -54,3 +54,6 @@ def make_evidence() -> Callable[..., Evidence]:
         )
 
     return build
+
+
+from tests.db_fixtures import database, database_url, postgres_url, sqlite_template  # noqa: E402,F401

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,6 +18,20 @@ class ImageLimits(BaseSettings):
     # 200-megapixel phone sensors exist; beyond that a file is treated as a decompression bomb.
     max_pixels: int = Field(default=210_000_000, gt=0)
     max_metadata_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
+
+
+class ClaimPolicy(BaseSettings):
+    """Platform-wide defaults of the claim process; a shop may set its own response window and fast-track."""
+
+    model_config = SettingsConfigDict(env_prefix="SHOUHOU_CLAIMS_", frozen=True)
+
+    merchant_response_hours: float = Field(default=48, gt=0)
+    buyer_evidence_hours: float = Field(default=72, gt=0)
+    review_sla_hours: float = Field(default=24, gt=0)
+    appeal_window_days: float = Field(default=7, gt=0)
+    max_photos: int = Field(default=9, ge=1, le=50)
+    max_video_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+    video_frames: int = Field(default=8, ge=1, le=64)
 
 
 class Settings(BaseSettings):
@@ -33,6 +48,42 @@ class Settings(BaseSettings):
     c2pa_trust_anchors: Path | None = None
     # Folder holding model.onnx + model-card.toml for the optional learned detector.
     learned_model_dir: Path | None = None
+
+    # "development" generates missing keys into <home>/secrets/keys.json on first use; "production" refuses
+    # to start without keys given in the environment (or a secrets manager that sets it).
+    env: Literal["development", "production"] = "development"
+    # SQLAlchemy URL; default: SQLite (WAL) at <home>/shouhou.db. PostgreSQL: postgresql+psycopg://...
+    database_url: str | None = None
+    # Field/evidence encryption keys, "kid:base64(32 bytes)" comma-separated; the first encrypts, all decrypt.
+    field_keys: SecretStr | None = None
+    # HMAC key for lookups by phone number (buyer identity across shops); changing it orphans lookups.
+    lookup_key: SecretStr | None = None
+    # HMAC key chaining the audit log; it must live outside the database.
+    audit_key: SecretStr | None = None
+    claims: ClaimPolicy = Field(default_factory=ClaimPolicy)
+    # Run the background worker and scheduler inside `shouhou serve`.
+    worker_enabled: bool = True
+    worker_poll_seconds: float = Field(default=0.5, gt=0)
+    # A job whose worker has not finished it within this time is taken up again (crash recovery).
+    job_lease_seconds: float = Field(default=600, gt=0)
+    # fsync evidence files before the claim that names them commits (power-loss durability).
+    fsync_blobs: bool = True
+
+    @property
+    def database_url_or_default(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'shouhou.db'}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.home / "evidence"
+
+    @property
+    def secrets_file(self) -> Path:
+        return self.home / "secrets" / "keys.json"
+
+    @property
+    def audit_checkpoint_file(self) -> Path:
+        return self.home / "audit" / "checkpoints.log"
 
     @property
     def index_dir(self) -> Path:

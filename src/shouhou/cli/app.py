@@ -8,15 +8,20 @@ from typing import Final
 
 import typer
 
+from shouhou.cli import audit as audit_cmd
 from shouhou.cli import bench as bench_cmd
+from shouhou.cli import claims as claims_cmd
 from shouhou.cli import demo as demo_cmd
 from shouhou.cli import inspect as inspect_cmd
-from shouhou.errors import ConfigError, DependencyUnavailable, InputError, ShouhouError
+from shouhou.cli import serve as serve_cmd
+from shouhou.cli import users as users_cmd
+from shouhou.errors import AuditTampered, ConfigError, DependencyUnavailable, InputError, ShouhouError
 
 EXIT_OK: Final = 0
 EXIT_INTERNAL: Final = 1
 EXIT_BAD_INPUT: Final = 2
 EXIT_DEPENDENCY: Final = 3
+EXIT_TAMPERED: Final = 4
 
 app = typer.Typer(
     name="shouhou",
@@ -26,7 +31,11 @@ app = typer.Typer(
 )
 app.command("inspect")(inspect_cmd.inspect)
 app.command("demo")(demo_cmd.demo)
+app.command("serve")(serve_cmd.serve)
 app.add_typer(bench_cmd.app, name="bench")
+app.add_typer(users_cmd.app, name="users")
+app.add_typer(claims_cmd.app, name="claims")
+app.add_typer(audit_cmd.app, name="audit")
 
 
 def exit_code_for(exc: BaseException) -> int:
@@ -36,6 +45,8 @@ def exit_code_for(exc: BaseException) -> int:
         return EXIT_DEPENDENCY
     if isinstance(exc, ConfigError):
         return EXIT_BAD_INPUT
+    if isinstance(exc, AuditTampered):
+        return EXIT_TAMPERED
     return EXIT_INTERNAL
 
 

@@ -92,3 +92,37 @@ def demo(
             f"[yellow]{mismatches} case(s) differ from the expected risk (see the report).[/yellow]"
         )
     console.print(f"report: {page.resolve()}", highlight=False)
+    _load_claims(console)
+
+
+def _load_claims(console: Console) -> None:
+    """The claims half of the demo: a shop with orders and claims in SHOUHOU_HOME, screened in-process."""
+    from shouhou.api.app import build_worker
+    from shouhou.demo.claims import load
+    from shouhou.runtime import Runtime
+
+    rt = Runtime.open(Settings())
+    world = load(rt)
+    if not world.loaded:
+        console.print(f"demo shop already loaded in {rt.settings.home.resolve()}", highlight=False)
+    else:
+        worker, holder = build_worker(rt)
+        try:
+            worker.run_pending()
+        finally:
+            holder.close()
+        table = Table(title="demo claims (screened by the in-process worker)")
+        for col in ("case", "claim", "state", "risk"):
+            table.add_column(col, no_wrap=True)
+        for case, claim_id in world.claims:
+            with rt.uow(write=False) as uow:
+                claim = uow.claims.get_or_raise(id=claim_id)
+            table.add_row(case, claim_id, claim.state, claim.risk or "")
+        console.print(table)
+        console.print("API tokens (shown once):", highlight=False)
+        for who, token in world.tokens.items():
+            console.print(f"  {who:<11} {token}", highlight=False)
+    console.print(
+        "start the service with `.venv/bin/shouhou serve`, then open http://127.0.0.1:8000/api/v1/docs "
+        "(API under http://127.0.0.1:8000/api/v1)", highlight=False)
+    rt.close()

@@ -1,0 +1,1 @@
+"""The hash-chained audit log: the chain (pure), checkpoints outside the database, verification."""

@@ -1,0 +1,443 @@
+"""What claims hang on: platforms, shops and their policy, SKUs, buyers (personal data encrypted), orders and
+the merchant's reference photos (listing photos per SKU; packing photos and video frames per order)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from shouhou.accounts.roles import Principal, Role
+from shouhou.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from shouhou.evidence.image import load_image
+from shouhou.evidence.video import extract_frames
+from shouhou.privacy.mask import mask_name, mask_phone, normalise_phone
+from shouhou.runtime import Runtime
+from shouhou.storage import tables as t
+from shouhou.storage.ids import new_id
+from shouhou.storage.uow import UnitOfWork
+
+REFERENCE_KINDS = frozenset({"listing", "packing", "packing_video_frame"})
+
+
+def require_role(actor: Principal, *roles: Role) -> None:
+    if actor.role not in roles:
+        raise Forbidden(f"the {actor.role.value} role may not do this")
+
+
+def require_shop(actor: Principal, shop_id: str) -> None:
+    """Admins act on any shop; merchant staff only on their own (another shop is invisible: 404)."""
+    if actor.role is Role.ADMIN:
+        return
+    if actor.role is Role.MERCHANT and actor.shop_id == shop_id:
+        return
+    raise NotFound(f"shop {shop_id} not found")
+
+
+def create_platform(rt: Runtime, *, actor: Principal, name: str) -> t.Platform:
+    require_role(actor, Role.ADMIN)
+    now = rt.now()
+    with rt.uow(write=True) as uow:
+        if uow.platforms.by_name(name=name) is not None:
+            raise Conflict(f"platform {name!r} exists already")
+        row = uow.platforms.add(t.Platform(id=new_id("plt"), name=name, created_at=now))
+        _audit(uow, actor, now, "platform.created", "platform", row.id, {"name": name})
+        uow.commit()
+        return row
+
+
+def create_shop(
+    rt: Runtime,
+    *,
+    actor: Principal,
+    platform_id: str,
+    name: str,
+    fast_track: bool = False,
+    fast_track_limit_fen: int = 0,
+    response_window_hours: float | None = None,
+) -> t.Shop:
+    require_role(actor, Role.ADMIN)
+    _check_policy(fast_track_limit_fen, response_window_hours)
+    now = rt.now()
+    with rt.uow(write=True) as uow:
+        uow.platforms.get_or_raise(id=platform_id)
+        row = uow.shops.add(
+            t.Shop(
+                id=new_id("shp"),
+                platform_id=platform_id,
+                name=name,
+                fast_track=fast_track,
+                fast_track_limit_fen=fast_track_limit_fen,
+                response_window_hours=response_window_hours,
+                created_at=now,
+            )
+        )
+        _audit(uow, actor, now, "shop.created", "shop", row.id, {"name": name, "fast_track": fast_track})
+        uow.commit()
+        return row
+
+
+def set_policy(
+    rt: Runtime,
+    *,
+    actor: Principal,
+    shop_id: str,
+    fast_track: bool,
+    fast_track_limit_fen: int,
+    response_window_hours: float | None,
+) -> t.Shop:
+    require_role(actor, Role.ADMIN, Role.MERCHANT)
+    require_shop(actor, shop_id)
+    _check_policy(fast_track_limit_fen, response_window_hours)
+    now = rt.now()
+    with rt.uow(write=True) as uow:
+        shop = uow.shops.lock_or_raise(id=shop_id)
+        shop.fast_track, shop.fast_track_limit_fen = fast_track, fast_track_limit_fen
+        shop.response_window_hours = response_window_hours
+        _audit(
+            uow,
+            actor,
+            now,
+            "shop.policy",
+            "shop",
+            shop_id,
+            {
+                "fast_track": fast_track,
+                "fast_track_limit_fen": fast_track_limit_fen,
+                "response_window_hours": response_window_hours,
+            },
+        )
+        uow.commit()
+        return shop
+
+
+def _check_policy(limit_fen: int, hours: float | None) -> None:
+    if limit_fen < 0:
+        raise ValidationFailed("fast_track_limit_fen must be ≥ 0")
+    if hours is not None and not 1 <= hours <= 24 * 14:
+        raise ValidationFailed("response_window_hours must be between 1 and 336")
+
+
+def get_shop(rt: Runtime, *, actor: Principal, shop_id: str) -> t.Shop:
+    require_shop(actor, shop_id)
+    with rt.uow(write=False) as uow:
+        return uow.shops.get_or_raise(id=shop_id)
+
+
+def create_sku(
+    rt: Runtime, *, actor: Principal, shop_id: str, code: str, title: str, price_fen: int
+) -> t.Sku:
+    require_role(actor, Role.ADMIN, Role.MERCHANT)
+    require_shop(actor, shop_id)
+    if price_fen < 0:
+        raise ValidationFailed("price_fen must be ≥ 0")
+    now = rt.now()
+    with rt.uow(write=True) as uow:
+        uow.shops.get_or_raise(id=shop_id)
+        if uow.skus.by_code(shop_id=shop_id, code=code) is not None:
+            raise Conflict(f"SKU {code!r} exists already in this shop")
+        row = uow.skus.add(
+            t.Sku(
+                id=new_id("sku"), shop_id=shop_id, code=code, title=title, price_fen=price_fen, created_at=now
+            )
+        )
+        _audit(uow, actor, now, "sku.created", "sku", row.id, {"code": code})
+        uow.commit()
+        return row
+
+
+@dataclass(frozen=True)
+class BuyerInfo:
+    platform_buyer_id: str
+    name: str
+    phone: str
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    sku_id: str
+    quantity: int
+    price_fen: int
+
+
+def upsert_buyer(
+    rt: Runtime, uow: UnitOfWork, *, platform_id: str, info: BuyerInfo, now: datetime
+) -> t.Buyer:
+    """The buyer account for (platform, platform buyer id); personal fields encrypted, phone keyed-hashed."""
+    phone = normalise_phone(info.phone)
+    if not 6 <= len(phone) <= 15:
+        raise ValidationFailed("buyer phone must have 6–15 digits")
+    if not info.name.strip():
+        raise ValidationFailed("buyer name is required")
+    ring = rt.keys.fields
+    existing = uow.buyers.by_platform_id(platform_id=platform_id, platform_buyer_id=info.platform_buyer_id)
+    if existing is not None:
+        return existing
+    return uow.buyers.add(
+        t.Buyer(
+            id=new_id("byr"),
+            platform_id=platform_id,
+            platform_buyer_id=info.platform_buyer_id,
+            person_key=rt.keys.phone_key(phone),
+            name_enc=ring.encrypt_field(info.name.strip(), context="buyers.name"),
+            phone_enc=ring.encrypt_field(phone, context="buyers.phone"),
+            address_enc=ring.encrypt_field(info.address, context="buyers.address") if info.address else None,
+            phone_masked=mask_phone(phone),
+            name_masked=mask_name(info.name),
+            created_at=now,
+        )
+    )
+
+
+def create_order(
+    rt: Runtime,
+    *,
+    actor: Principal,
+    shop_id: str,
+    platform_order_id: str,
+    buyer: BuyerInfo,
+    lines: Sequence[OrderLine],
+    placed_at: datetime,
+    delivered_at: datetime | None,
+) -> t.Order:
+    require_role(actor, Role.ADMIN, Role.MERCHANT)
+    require_shop(actor, shop_id)
+    if not lines:
+        raise ValidationFailed("an order needs at least one item")
+    if any(line.quantity < 1 or line.price_fen < 0 for line in lines):
+        raise ValidationFailed("order items need quantity ≥ 1 and price_fen ≥ 0")
+    if delivered_at is not None and delivered_at < placed_at:
+        raise ValidationFailed("delivered_at is before placed_at")
+    now = rt.now()
+    with rt.uow(write=True) as uow:
+        shop = uow.shops.get_or_raise(id=shop_id)
+        for line in lines:
+            sku = uow.skus.get(id=line.sku_id)
+            if sku is None or sku.shop_id != shop_id:
+                raise ValidationFailed(f"SKU {line.sku_id} is not a SKU of this shop")
+        b = upsert_buyer(rt, uow, platform_id=shop.platform_id, info=buyer, now=now)
+        order = uow.orders.add(
+            t.Order(
+                id=new_id("ord"),
+                shop_id=shop_id,
+                buyer_id=b.id,
+                platform_order_id=platform_order_id,
+                placed_at=placed_at,
+                delivered_at=delivered_at,
+                created_at=now,
+            )
+        )
+        uow.flush()
+        for line in lines:
+            uow.orders.add_item(
+                t.OrderItem(
+                    order_id=order.id, sku_id=line.sku_id, quantity=line.quantity, price_fen=line.price_fen
+                )
+            )
+        _audit(uow, actor, now, "order.created", "order", order.id, {"buyer_id": b.id, "items": len(lines)})
+        uow.commit()
+        return order
+
+
+def order_total(uow: UnitOfWork, order_id: str) -> int:
+    return sum(i.price_fen * i.quantity for i in uow.orders.items(order_id=order_id))
+
+
+def get_order(rt: Runtime, *, actor: Principal, order_id: str) -> tuple[t.Order, Sequence[t.OrderItem]]:
+    with rt.uow(write=False) as uow:
+        order = uow.orders.get(id=order_id)
+        if order is None or not _may_see_order(actor, order):
+            raise NotFound(f"order {order_id} not found")
+        return order, uow.orders.items(order_id=order_id)
+
+
+def _may_see_order(actor: Principal, order: t.Order) -> bool:
+    if actor.role is Role.ADMIN:
+        return True
+    if actor.role is Role.MERCHANT:
+        return actor.shop_id == order.shop_id
+    if actor.role is Role.BUYER:
+        return actor.buyer_id == order.buyer_id
+    return False
+
+
+# ----- reference photos
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    data: bytes
+
+
+def store_blob(rt: Runtime, uow: UnitOfWork, data: bytes, *, uploader: str, now: datetime) -> t.Blob:
+    """Write the encrypted file (before the metadata row that names it commits) and record its metadata."""
+    stored = rt.blobs.put(data)
+    row = uow.blobs.add_if_absent(
+        t.Blob(
+            sha256=stored.sha256,
+            size=stored.size,
+            media_type=stored.media_type,
+            uploaded_by=uploader,
+            created_at=now,
+        )
+    )
+    uow.audit.append(
+        at=now,
+        actor=uploader,
+        action="evidence.uploaded",
+        subject_type="blob",
+        subject_id=stored.sha256,
+        detail={"size": stored.size, "media_type": stored.media_type},
+    )
+    return row
+
+
+def add_reference_photos(
+    rt: Runtime,
+    uow: UnitOfWork,
+    *,
+    actor: Principal,
+    shop_id: str,
+    kind: str,
+    uploads: Sequence[Upload],
+    now: datetime,
+    sku_id: str | None = None,
+    order_id: str | None = None,
+    claim_id: str | None = None,
+) -> list[t.ReferencePhoto]:
+    """Validate each photo as an image first (a precise error for a bad one), then store them all."""
+    if kind not in REFERENCE_KINDS - {"packing_video_frame"}:
+        raise ValidationFailed(f"reference kind must be listing or packing, not {kind!r}")
+    for up in uploads:
+        load_image(up.data, name=up.filename, limits=rt.settings.limits)
+    rows = []
+    for up in uploads:
+        blob = store_blob(rt, uow, up.data, uploader=actor.user_id, now=now)
+        rows.append(
+            uow.references.add(
+                t.ReferencePhoto(
+                    id=new_id("ref"),
+                    shop_id=shop_id,
+                    sku_id=sku_id,
+                    order_id=order_id,
+                    claim_id=claim_id,
+                    kind=kind,
+                    blob_sha256=blob.sha256,
+                    filename=up.filename[:300],
+                    uploaded_by=actor.user_id,
+                    created_at=now,
+                )
+            )
+        )
+    return rows
+
+
+def add_packing_video(
+    rt: Runtime,
+    uow: UnitOfWork,
+    *,
+    actor: Principal,
+    shop_id: str,
+    order_id: str,
+    upload: Upload,
+    now: datetime,
+    claim_id: str | None = None,
+) -> list[t.ReferencePhoto]:
+    """Keep the video itself and a spread of decoded frames as reference photos of the order."""
+    policy = rt.settings.claims
+    frames = extract_frames(upload.data, count=policy.video_frames, max_bytes=policy.max_video_bytes)
+    video = store_blob(rt, uow, upload.data, uploader=actor.user_id, now=now)
+    rows = []
+    for frame in frames:
+        blob = store_blob(rt, uow, frame.jpeg, uploader=actor.user_id, now=now)
+        rows.append(
+            uow.references.add(
+                t.ReferencePhoto(
+                    id=new_id("ref"),
+                    shop_id=shop_id,
+                    order_id=order_id,
+                    claim_id=claim_id,
+                    kind="packing_video_frame",
+                    blob_sha256=blob.sha256,
+                    video_sha256=video.sha256,
+                    frame_seconds=round(frame.seconds, 3),
+                    filename=f"{upload.filename[:200]}#t={frame.seconds:.2f}",
+                    uploaded_by=actor.user_id,
+                    created_at=now,
+                )
+            )
+        )
+    return rows
+
+
+def upload_sku_photos(
+    rt: Runtime, *, actor: Principal, sku_id: str, uploads: Sequence[Upload]
+) -> list[t.ReferencePhoto]:
+    require_role(actor, Role.ADMIN, Role.MERCHANT)
+    if not uploads:
+        raise ValidationFailed("no photos were uploaded")
+    now = rt.now()
+    with rt.uow(write=True) as uow:
+        sku = uow.skus.get(id=sku_id)
+        if sku is None:
+            raise NotFound(f"SKU {sku_id} not found")
+        require_shop(actor, sku.shop_id)
+        rows = add_reference_photos(
+            rt, uow, actor=actor, shop_id=sku.shop_id, kind="listing", uploads=uploads, now=now, sku_id=sku_id
+        )
+        uow.commit()
+        return rows
+
+
+def upload_order_references(
+    rt: Runtime,
+    *,
+    actor: Principal,
+    order_id: str,
+    photos: Sequence[Upload],
+    video: Upload | None,
+) -> list[t.ReferencePhoto]:
+    require_role(actor, Role.ADMIN, Role.MERCHANT)
+    if not photos and video is None:
+        raise ValidationFailed("no packing photos or video were uploaded")
+    now = rt.now()
+    with rt.uow(write=True) as uow:
+        order = uow.orders.get(id=order_id)
+        if order is None or not _may_see_order(actor, order):
+            raise NotFound(f"order {order_id} not found")
+        rows = (
+            add_reference_photos(
+                rt,
+                uow,
+                actor=actor,
+                shop_id=order.shop_id,
+                kind="packing",
+                uploads=photos,
+                now=now,
+                order_id=order_id,
+            )
+            if photos
+            else []
+        )
+        if video is not None:
+            rows += add_packing_video(
+                rt, uow, actor=actor, shop_id=order.shop_id, order_id=order_id, upload=video, now=now
+            )
+        uow.commit()
+        return rows
+
+
+def _audit(
+    uow: UnitOfWork,
+    actor: Principal,
+    now: datetime,
+    action: str,
+    kind: str,
+    subject: str,
+    detail: dict[str, object],
+) -> None:
+    uow.audit.append(
+        at=now, actor=actor.user_id, action=action, subject_type=kind, subject_id=subject, detail=detail
+    )

@@ -1,0 +1,158 @@
+"""The screening job: run the engine on a claim's photos against the merchant's references, store the result
+per signal (with version), and move the claim on."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from shouhou.claims.process import after_screening
+from shouhou.errors import InputError, NotFound, StorageError
+from shouhou.evidence.engine import Engine
+from shouhou.evidence.item import ScreenContext
+from shouhou.evidence.model import RiskLevel
+from shouhou.evidence.pipeline import Screening as EngineScreening
+from shouhou.evidence.references import ReferenceLibrary
+from shouhou.index.store import ReuseIndex
+from shouhou.runtime import Runtime
+from shouhou.storage import tables as t
+from shouhou.storage.ids import new_id
+
+log = logging.getLogger(__name__)
+
+UNKNOWN = "unknown"
+
+
+class EngineHolder:
+    """One engine and one reuse index per worker process (the index is single-writer)."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            index = ReuseIndex.open(self.rt.settings.index_dir)
+            self._engine = Engine(self.rt.settings, index=index)
+        return self._engine
+
+    def close(self) -> None:
+        if self._engine is not None and self._engine.index is not None:
+            self._engine.index.save()
+            self._engine.index.close()
+            self._engine = None
+
+
+@dataclass
+class _Outcome:
+    evidence_id: str
+    screening: EngineScreening | None
+    error: str | None
+
+
+def screen_claim(rt: Runtime, holder: EngineHolder, payload: dict[str, Any]) -> None:
+    claim_id = str(payload["claim_id"])
+    rescreen = bool(payload.get("rescreen"))
+    with rt.uow(write=False) as uow:
+        claim = uow.claims.get(id=claim_id)
+        if claim is None:
+            raise NotFound(f"claim {claim_id} vanished")
+        todo = [
+            e for e in uow.evidence.for_claim(claim_id=claim_id, party="buyer") if rescreen or not e.screened
+        ]
+        skus = [i.sku_id for i in uow.orders.items(order_id=claim.order_id)]
+        refs = uow.references.for_claim(shop_id=claim.shop_id, sku_ids=skus, order_id=claim.order_id)
+        order = uow.orders.get_or_raise(id=claim.order_id)
+        person = uow.buyers.get_or_raise(id=claim.buyer_id).person_key
+    engine = holder.engine
+    outcomes: list[_Outcome] = []
+    if todo:
+        library = ReferenceLibrary(rt.settings.reference_cache_dir, rt.settings.limits)
+        for ref in refs:
+            try:
+                library.add(rt.blobs.get(ref.blob_sha256), name=ref.id)
+            except (InputError, StorageError) as exc:
+                log.warning("reference %s left out of screening claim %s: %s", ref.id, claim_id, exc)
+        context = ScreenContext(delivered_at=order.delivered_at, claim_id=claim_id, submitter_id=person)
+        for ev in todo:
+            try:
+                _item, result = engine.screen(
+                    rt.blobs.get(ev.blob_sha256), name=ev.filename, references=library.photos, context=context
+                )
+                outcomes.append(_Outcome(ev.id, result, None))
+            except InputError as exc:  # found only on a full decode (e.g. truncated data): a human looks
+                outcomes.append(_Outcome(ev.id, None, str(exc)))
+        if engine.index is not None:
+            engine.index.save()
+    now = rt.now()
+    with rt.uow(write=True) as uow:
+        claim = uow.claims.lock_or_raise(id=claim_id)
+        for out in outcomes:
+            _store(uow, claim_id, out, now)
+        uow.flush()
+        current = uow.screenings.current_for_claim(claim_id=claim_id)
+        known = [s for s in current if s.risk != UNKNOWN]
+        top = max(known, key=lambda s: (RiskLevel.parse(s.risk), s.score), default=None)
+        claim.risk = top.risk if top else None
+        claim.risk_score = top.score if top else None
+        ok = bool(current) and all(s.error is None for s in current)
+        uow.audit.append(
+            at=now,
+            actor="system",
+            action="claim.screened",
+            subject_type="claim",
+            subject_id=claim_id,
+            detail={
+                "photos": len(outcomes),
+                "risk": claim.risk,
+                "rescreen": rescreen,
+                "engine": engine.screener.thresholds.source if outcomes else None,
+            },
+        )
+        after_screening(rt, uow, claim, now=now, screenings_ok=ok)
+        uow.commit()
+
+
+def _store(uow: Any, claim_id: str, out: _Outcome, now: Any) -> None:
+    uow.screenings.retire(evidence_id=out.evidence_id)
+    ev = uow.evidence.get_or_raise(id=out.evidence_id)
+    ev.screened = True
+    res = out.screening
+    failed = res is not None and any(f.status == "failed" for f in res.findings)
+    row = uow.screenings.add(
+        t.Screening(
+            id=new_id("scr"),
+            claim_id=claim_id,
+            evidence_id=out.evidence_id,
+            engine_version=res.engine_version if res else "-",
+            risk=res.risk if res else UNKNOWN,
+            score=res.score if res else 1.0,
+            current=True,
+            error=out.error
+            or (
+                "a signal failed: "
+                + "; ".join(f"{f.signal}: {f.error}" for f in res.findings if f.status == "failed")
+                if failed and res
+                else None
+            ),
+            result=res.model_dump(mode="json") if res else {"error": out.error},
+            created_at=now,
+        )
+    )
+    uow.flush()
+    for f in res.findings if res else ():
+        uow.screenings.add_signal(
+            t.ScreeningSignal(
+                screening_id=row.id,
+                signal=f.signal,
+                version=f.version,
+                params_hash=f.params_hash,
+                status=f.status,
+                flagged=f.flagged,
+                severity=f.severity,
+                score=f.score,
+                summary=f.summary,
+            )
+        )

@@ -1,0 +1,1 @@
+"""Personal data protection: field and evidence encryption, keyed lookup hashes, masking."""

@@ -1,0 +1,1 @@
+"""The one layer that touches the database and the evidence store."""

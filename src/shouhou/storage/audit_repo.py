@@ -1,0 +1,134 @@
+"""Audit log rows: appending under the head row's lock, reading the chain in seq order. Never commits.
+
+The detail of an entry can never be erased, so callers put ids and decisions in it, never personal data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import String, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from shouhou.audit.chain import GENESIS, canonical, compute_mac, normalise_detail
+from shouhou.errors import StorageError
+from shouhou.storage.tables import AuditEntry, AuditHead
+
+_HEAD_ID: Final = 1
+
+
+def _length(name: str) -> int:
+    column_type = AuditEntry.__table__.c[name].type
+    assert isinstance(column_type, String) and column_type.length, name
+    return column_type.length
+
+
+# Read from the table so a widened column needs no second edit here.
+_LIMITS: Final = {name: _length(name) for name in ("actor", "action", "subject_type", "subject_id")}
+
+
+@contextmanager
+def _translated(what: str) -> Iterator[None]:
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise StorageError(f"audit log: {what} failed: {exc}") from exc
+
+
+class AuditRepository:
+    """Give it a write session for `append`; the caller's transaction commits the entry with its change."""
+
+    def __init__(self, session: Session, key: bytes) -> None:
+        if not key:
+            raise ValueError("the audit key is empty")
+        self._session = session
+        self._key = key
+
+    def append(
+        self,
+        *,
+        at: datetime,
+        actor: str,
+        action: str,
+        subject_type: str,
+        subject_id: str,
+        detail: Mapping[str, Any],
+    ) -> AuditEntry:
+        fields = {"actor": actor, "action": action, "subject_type": subject_type, "subject_id": subject_id}
+        for name, value in fields.items():
+            # PostgreSQL would refuse an over-long value and SQLite keep it; refuse it on both.
+            if len(value) > _LIMITS[name]:
+                raise ValueError(f"audit {name} is over {_LIMITS[name]} characters: {value[:80]!r}")
+        stored_detail = normalise_detail(detail)
+        with _translated("append"):
+            head = self._locked_head()
+            seq = head.seq + 1
+            body = canonical(seq=seq, at=at, detail=stored_detail, **fields)
+            mac = compute_mac(self._key, head.mac, body)
+            entry = AuditEntry(seq=seq, at=at, detail=stored_detail, prev_mac=head.mac, mac=mac, **fields)
+            self._session.add(entry)
+            head.seq, head.mac = seq, mac
+            self._session.flush()
+        return entry
+
+    def _locked_head(self) -> AuditHead:
+        # populate_existing: a session reused across transactions must not chain from a stale cached head.
+        stmt = (
+            select(AuditHead)
+            .where(AuditHead.id == _HEAD_ID)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        head = self._session.scalars(stmt).one_or_none()
+        if head is not None:
+            return head
+        # Two first writers on PostgreSQL may both find no head; ON CONFLICT lets both go on to the lock.
+        dialect = self._session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        self._session.execute(
+            insert(AuditHead)
+            .values(id=_HEAD_ID, seq=0, mac=GENESIS)
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        return self._session.scalars(stmt).one()
+
+    def head(self) -> tuple[int, str]:
+        """(seq, mac) of the newest entry as the head row records it; (0, GENESIS) before the first."""
+        stmt = select(AuditHead).where(AuditHead.id == _HEAD_ID).execution_options(populate_existing=True)
+        with _translated("reading the head"):
+            head = self._session.scalars(stmt).one_or_none()
+        return (0, GENESIS) if head is None else (head.seq, head.mac)
+
+    def get(self, *, seq: int) -> AuditEntry | None:
+        stmt = select(AuditEntry).where(AuditEntry.seq == seq).execution_options(populate_existing=True)
+        with _translated("reading an entry"):
+            return self._session.scalars(stmt).one_or_none()
+
+    def iter_entries(self, batch: int = 2000) -> Iterator[AuditEntry]:
+        """Every entry in seq order, `batch` rows per query (keyset pagination, so memory stays flat)."""
+        if batch < 1:
+            raise ValueError("batch must be at least 1")
+        # The first page has no lower bound, so forged rows with seq <= 0 are read (and reported) too.
+        last: int | None = None
+        while True:
+            stmt = select(AuditEntry).order_by(AuditEntry.seq).limit(batch)
+            if last is not None:
+                stmt = stmt.where(AuditEntry.seq > last)
+            with _translated("reading entries"):
+                rows = self._session.scalars(stmt.execution_options(populate_existing=True)).all()
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1].seq
+            if len(rows) < batch:
+                return
+
+    def count(self) -> int:
+        with _translated("counting entries"):
+            return int(self._session.scalar(select(func.count()).select_from(AuditEntry)) or 0)

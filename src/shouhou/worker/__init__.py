@@ -1,0 +1,1 @@
+"""Background jobs (persisted, resumed after a crash) and the scheduler that fires timers."""
