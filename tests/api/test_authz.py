@@ -109,3 +109,37 @@ def test_contact_is_masked_and_reveal_is_audited(world: World) -> None:
         assert uow.audit.count() == before + 1
         last = uow.audit.get(seq=uow.audit.head()[0])
         assert last is not None and last.action == "pii.read" and last.actor == w.ids[rev]
+
+
+def test_catalog_endpoints_hide_other_shops(world: World) -> None:
+    w = world
+    photo = [("photos", ("x.jpg", jpeg(forged_rgb()), "image/jpeg"))]
+    assert w.get("merchantB", f"/api/v1/shops/{w.ids['shopA']}").status_code == 404
+    assert w.get("buyer1", f"/api/v1/shops/{w.ids['shopA']}").status_code == 404
+    assert w.get("merchantA", f"/api/v1/shops/{w.ids['shopA']}").status_code == 200
+    assert (
+        w.post("merchantB", f"/api/v1/skus/{w.ids['sku']}/reference-photos", files=photo).status_code == 404
+    )
+    assert (
+        w.post("merchantB", f"/api/v1/orders/{w.ids['order1']}/reference-photos", files=photo).status_code
+        == 404
+    )
+    assert w.post("buyer1", f"/api/v1/skus/{w.ids['sku']}/reference-photos", files=photo).status_code == 403
+    assert (
+        w.post("merchantA", f"/api/v1/orders/{w.ids['order1']}/reference-photos", files=photo).status_code
+        == 201
+    )
+    assert w.get("rev1", "/api/v1/users").status_code == 403
+    assert w.get("rev1", "/api/v1/users/me").json()["username"] == "rev1"
+    r = w.post(
+        "merchantB",
+        "/api/v1/orders",
+        json={
+            "shop_id": w.ids["shopA"],
+            "platform_order_id": "X",
+            "placed_at": "2026-10-28T08:00:00+08:00",
+            "buyer": {"platform_buyer_id": "b", "name": "n", "phone": "13800000000"},
+            "items": [{"sku_id": w.ids["sku"], "price_fen": 1}],
+        },
+    )
+    assert r.status_code == 404

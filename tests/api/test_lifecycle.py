@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
 
 from shouhou.claims import process
 from tests.api.conftest import World, forged_rgb, honest_rgb, jpeg, listing_rgb
@@ -25,6 +28,8 @@ def test_forged_claim_dispute_review_evidence_reject_appeal(world: World) -> Non
     assert r.status_code == 201, r.text
     cid = r.json()["id"]
     assert r.json()["state"] == "screening" and r.headers["location"].endswith(cid)
+    assert "个人信息保护法" in r.json()["notices"][0]  # the buyer is told a credit record is kept
+    assert w.claim("merchantA", cid)["notices"] == []
     assert w.run_jobs() == 1
     c = w.claim("merchantA", cid)
     assert c["state"] == "awaiting_merchant" and c["risk"] in ("medium", "high")
@@ -258,3 +263,45 @@ def test_bad_photos_get_precise_errors_and_nothing_is_stored(world: World) -> No
     r = w.file_claim("buyer1", "order1", good, name="photo.png")
     _problem(r, 422, "extension-mismatch")
     assert w.get("admin", "/api/v1/claims").json()["total"] == 0
+
+
+def _packing_video(tmp: Path) -> bytes:
+    """A short real MP4 (OpenCV's mp4v encoder) of the item on the packing table, moving slightly."""
+    import cv2
+
+    base = cv2.cvtColor(listing_rgb(), cv2.COLOR_RGB2BGR)
+    path = tmp / "packing.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 10, (base.shape[1], base.shape[0]))
+    for i in range(30):
+        writer.write(np.roll(base, i, axis=1))
+    writer.release()
+    return path.read_bytes()
+
+
+def test_dispute_with_a_packing_video_adds_its_frames_as_references(world: World, tmp_path: Path) -> None:
+    w = world
+    cid = w.file_claim("buyer1", "order1", jpeg(forged_rgb())).json()["id"]
+    w.run_jobs()
+    video = _packing_video(tmp_path)
+    bad = w.post(
+        "merchantA",
+        f"/api/v1/claims/{cid}/merchant-response",
+        data={"action": "dispute", "note": "x"},
+        files=[("video", ("packing.mp4", video[:300], "video/mp4"))],
+    )
+    _problem(bad, 422, "unreadable-video")
+    assert _state(w, cid) == "awaiting_merchant"  # nothing of the refused response was kept
+    r = w.post(
+        "merchantA",
+        f"/api/v1/claims/{cid}/merchant-response",
+        data={"action": "dispute", "note": "打包视频"},
+        files=[("video", ("packing.mp4", video, "video/mp4"))],
+    )
+    assert r.status_code == 200, r.text
+    frames = [ref for ref in r.json()["references"] if ref["kind"] == "packing_video_frame"]
+    assert len(frames) == w.rt.settings.claims.video_frames
+    assert len({f["video_sha256"] for f in frames}) == 1
+    assert [f["frame_seconds"] for f in frames] == sorted(f["frame_seconds"] for f in frames)
+    assert w.run_jobs() == 1  # screened again against the frames
+    photo = w.get("merchantA", f"/api/v1/claims/{cid}/screening").json()["photos"][0]
+    assert photo["matched_reference"] is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 
 from shouhou.accounts.roles import Principal, Role
@@ -139,3 +140,13 @@ def set_on_shift(rt: Runtime, *, actor: Principal, user_id: str, on_shift: bool)
         )
         uow.commit()
         return user
+
+
+def get_user(rt: Runtime, *, user_id: str) -> t.User:
+    with rt.uow(write=False) as uow:
+        return uow.users.get_or_raise(id=user_id)
+
+
+def list_users(rt: Runtime, *, role: str | None, offset: int, limit: int) -> tuple[Sequence[t.User], int]:
+    with rt.uow(write=False) as uow:
+        return uow.users.list(role=role, offset=offset, limit=limit)

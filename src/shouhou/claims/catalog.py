@@ -190,6 +190,41 @@ def upsert_buyer(
     )
 
 
+def rotate_personal_fields(rt: Runtime, *, batch: int = 500) -> tuple[int, int]:
+    """Re-encrypt buyers' personal fields under the newest key; returns (buyers seen, fields rewritten).
+
+    Evidence files are never rewritten (nothing stored is overwritten): they stay readable as long as their
+    key stays in the ring (`StoredBlob` names the key).
+    """
+    ring = rt.keys.fields
+    with rt.uow(write=False) as uow:
+        ids = list(uow.buyers.ids())
+    rewritten = 0
+    for start in range(0, len(ids), batch):
+        now = rt.now()
+        with rt.uow(write=True) as uow:
+            for buyer_id in ids[start : start + batch]:
+                b = uow.buyers.lock_or_raise(id=buyer_id)
+                for column in ("name_enc", "phone_enc", "address_enc"):
+                    token = getattr(b, column)
+                    if token is None:
+                        continue
+                    fresh = ring.rotate_field(token, context=f"buyers.{column.removesuffix('_enc')}")
+                    if fresh != token:
+                        setattr(b, column, fresh)
+                        rewritten += 1
+            uow.audit.append(
+                at=now,
+                actor="system",
+                action="keys.rotated",
+                subject_type="buyers",
+                subject_id=f"{start}-{start + batch}",
+                detail={"key": ring.current_kid},
+            )
+            uow.commit()
+    return len(ids), rewritten
+
+
 def create_order(
     rt: Runtime,
     *,
@@ -347,7 +382,13 @@ def add_packing_video(
 ) -> list[t.ReferencePhoto]:
     """Keep the video itself and a spread of decoded frames as reference photos of the order."""
     policy = rt.settings.claims
-    frames = extract_frames(upload.data, count=policy.video_frames, max_bytes=policy.max_video_bytes)
+    # The decoder reads from a file; it goes in a private folder under the home, never the shared /tmp
+    # (packing videos show shipping labels).
+    scratch = rt.settings.home / "tmp"
+    scratch.mkdir(mode=0o700, exist_ok=True)
+    frames = extract_frames(
+        upload.data, count=policy.video_frames, max_bytes=policy.max_video_bytes, tmp_dir=scratch
+    )
     video = store_blob(rt, uow, upload.data, uploader=actor.user_id, now=now)
     rows = []
     for frame in frames:

@@ -336,6 +336,7 @@ def appeal(rt: Runtime, *, actor: Principal, claim_id: str, reason: str) -> t.Cl
             reason=reason.strip(),
             now=now,
             policy=rt.settings.claims,
+            audit_reason=f"appeal by the {actor.role.value}",
         )
         claim.appeal_used = True
         party = Party.BUYER if actor.role is Role.BUYER else Party.MERCHANT

@@ -202,6 +202,8 @@ class ClaimRead(ClaimSummary):
     references: list[ReferenceRead]
     buyer_name: str
     buyer_phone: str
+    # To the buyer: the PIPL notice that a cross-shop claims record exists and how to see it.
+    notices: list[str] = Field(default_factory=list)
 
 
 class SignalRead(Orm):

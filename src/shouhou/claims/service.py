@@ -272,6 +272,7 @@ def withdraw(rt: Runtime, *, actor: Principal, claim_id: str, reason: str) -> t.
             reason=reason.strip() or "withdrawn by buyer",
             now=now,
             policy=rt.settings.claims,
+            audit_reason="withdrawn by the buyer",
         )
         for review in uow.reviews.for_claim(claim_id=claim_id):
             if review.completed_at is None:
@@ -376,7 +377,7 @@ def buyer_contact(rt: Runtime, *, actor: Principal, claim_id: str, reveal: bool)
     """Masked by default; cleartext only for the buyer themself, the claim's reviewers and admins, and every
     cleartext read is written to the audit log in the same transaction."""
     now = rt.now()
-    with rt.uow(write=True) as uow:
+    with rt.uow(write=reveal) as uow:  # a masked read writes nothing, so it takes no write lock
         claim = visible_or_raise(uow, actor, claim_id)
         buyer = uow.buyers.get_or_raise(id=claim.buyer_id)
         if not reveal:

@@ -29,10 +29,12 @@ def transition(
     now: datetime,
     policy: ClaimPolicy,
     effects: Mapping[tuple[ClaimState, ClaimState], Effect] | None = None,
+    audit_reason: str | None = None,
 ) -> None:
     """Move `claim` to `to`: check the table, stamp the time, reset the timer, record history and audit.
 
-    The caller holds the claim row locked in a write unit of work and commits once.
+    The caller holds the claim row locked in a write unit of work and commits once. `audit_reason` replaces a
+    free-text reason written by a buyer or merchant in the (unerasable) audit log; the history keeps the text.
     """
     src = ClaimState(claim.state)
     if to not in TRANSITIONS[src]:
@@ -66,7 +68,7 @@ def transition(
         detail={
             "from": src.value,
             "to": to.value,
-            "reason": reason,
+            "reason": reason if audit_reason is None else audit_reason,
             "deadline": deadline.at.isoformat() if deadline else None,
         },
     )

@@ -13,6 +13,7 @@ from shouhou.cli import bench as bench_cmd
 from shouhou.cli import claims as claims_cmd
 from shouhou.cli import demo as demo_cmd
 from shouhou.cli import inspect as inspect_cmd
+from shouhou.cli import keys as keys_cmd
 from shouhou.cli import serve as serve_cmd
 from shouhou.cli import users as users_cmd
 from shouhou.errors import AuditTampered, ConfigError, DependencyUnavailable, InputError, ShouhouError
@@ -36,6 +37,7 @@ app.add_typer(bench_cmd.app, name="bench")
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(claims_cmd.app, name="claims")
 app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(keys_cmd.app, name="keys")
 
 
 def exit_code_for(exc: BaseException) -> int:

@@ -112,6 +112,9 @@ class BuyerRepository(Repository[t.Buyer]):
         )
         return self.session.scalars(stmt).first()
 
+    def ids(self) -> Sequence[str]:
+        return self.session.scalars(select(t.Buyer.id).order_by(t.Buyer.id)).all()
+
     def by_person(self, *, person_key: str) -> Sequence[t.Buyer]:
         return self.session.scalars(select(t.Buyer).where(t.Buyer.person_key == person_key)).all()
 

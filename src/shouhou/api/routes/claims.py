@@ -8,10 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 
+from shouhou.accounts.roles import Role
 from shouhou.api.deps import PagingDep, PrincipalDep, RuntimeDep, read_upload
 from shouhou.claims import process, service
 from shouhou.claims import schemas as s
 from shouhou.claims.catalog import Upload
+from shouhou.claims.credit import NOTICE
 from shouhou.storage import tables as t
 
 router = APIRouter(tags=["claims"])
@@ -52,6 +54,7 @@ def _read(rt: RuntimeDep, principal: PrincipalDep, claim_id: str) -> s.ClaimRead
         references=[s.ReferenceRead.model_validate(r) for r in view.references],
         buyer_name=contact.name,
         buyer_phone=contact.phone,
+        notices=[f"{NOTICE} GET /api/v1/buyers/{c.buyer_id}/credit"] if principal.role is Role.BUYER else [],
     )
 
 

@@ -37,8 +37,7 @@ def create_user(rt: RuntimeDep, principal: PrincipalDep, body: s.UserCreate) -> 
 
 @router.get("/users/me", response_model=s.UserRead)
 def me(rt: RuntimeDep, principal: PrincipalDep) -> s.UserRead:
-    with rt.uow(write=False) as uow:
-        return s.UserRead.model_validate(uow.users.get_or_raise(id=principal.user_id))
+    return s.UserRead.model_validate(service.get_user(rt, user_id=principal.user_id))
 
 
 @router.get("/users", response_model=s.Page[s.UserRead])
@@ -46,14 +45,13 @@ def list_users(
     rt: RuntimeDep, principal: PrincipalDep, paging: PagingDep, role: str | None = None
 ) -> s.Page[s.UserRead]:
     require_role(principal, Role.ADMIN)
-    with rt.uow(write=False) as uow:
-        rows, total = uow.users.list(role=role, offset=paging.offset, limit=paging.limit)
-        return s.Page[s.UserRead](
-            items=[s.UserRead.model_validate(u) for u in rows],
-            total=total,
-            offset=paging.offset,
-            limit=paging.limit,
-        )
+    rows, total = service.list_users(rt, role=role, offset=paging.offset, limit=paging.limit)
+    return s.Page[s.UserRead](
+        items=[s.UserRead.model_validate(u) for u in rows],
+        total=total,
+        offset=paging.offset,
+        limit=paging.limit,
+    )
 
 
 @router.put("/users/{user_id}/shift", response_model=s.UserRead)
