@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from shouhou.accounts import service as accounts
 from shouhou.accounts.roles import SYSTEM, Role
-from shouhou.claims import catalog
+from shouhou.claims import catalog, references
 from shouhou.config import Settings
 from shouhou.privacy.crypto import format_keys, new_key
 from shouhou.runtime import Runtime
@@ -65,7 +65,7 @@ def populate(site: Site, *, buyers: int, listing_jpeg: bytes) -> None:
         shop = catalog.create_shop(rt, actor=admin, platform_id=plat.id, name="bench shop")
         sku = catalog.create_sku(rt, actor=admin, shop_id=shop.id, code="MUG-1", title="咖啡杯 coffee cup",
                                  price_fen=19900)
-        catalog.upload_sku_photos(rt, actor=admin, sku_id=sku.id,
+        references.upload_sku_photos(rt, actor=admin, sku_id=sku.id,
                                   uploads=[catalog.Upload("listing.jpg", listing_jpeg)])
         placed = datetime.now(UTC) - timedelta(days=5)
         for i in range(buyers):

@@ -121,20 +121,26 @@ def _free_port() -> int:
 
 
 def _cpu_seconds(pid: int) -> float | None:
-    """User + system CPU of a process (Linux /proc), to see which side of the benchmark is saturated."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU of a process and its children that are alive (Linux /proc): with --server-workers
+    the API processes are children of the one started here."""
+    total, found = 0, False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += int(fields[11]) + int(fields[12])
+            found = True
+    return total / os.sysconf("SC_CLK_TCK") if found else None
 
 
-def start_server(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(env: dict[str, str], log: Path, workers: int = 1) -> tuple[subprocess.Popen[bytes], int]:
     port = _free_port()
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-c", "from shouhou.cli.app import main; main()", "serve", "--no-worker",
-             "--host", "127.0.0.1", "--port", str(port)],
+             "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
             env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     deadline = time.monotonic() + 60
@@ -294,6 +300,9 @@ def main() -> None:
     ap.add_argument("--home", type=Path, help="data folder (default: a new temporary folder, removed after)")
     ap.add_argument("--py-spy", type=Path, dest="py_spy", help="profile the server during the window "
                     "with py-spy (must be on PATH or in the venv) into this collapsed-stack file")
+    ap.add_argument("--no-fsync", action="store_true",
+                    help="diagnosis only: evidence files are not fsynced before the claim commits")
+    ap.add_argument("--server-workers", type=int, default=1, help="API processes (`serve --workers`)")
     ap.add_argument("--output", type=Path, default=RESULTS)
     args = ap.parse_args()
 
@@ -326,7 +335,9 @@ def _run(args: argparse.Namespace, cs: Any, home: Path, url: str | None) -> dict
     db_version = cs.postgres_version(site.settings.database_url_or_default) if dialect == "postgresql" \
         else sqlite3.sqlite_version
 
-    proc, port = start_server(site.env, home / "server.log")
+    if args.no_fsync:
+        site.env["SHOUHOU_FSYNC_BLOBS"] = "false"
+    proc, port = start_server(site.env, home / "server.log", args.server_workers)
     profiler = None
     try:
         ctx = mp.get_context("spawn")
@@ -364,7 +375,7 @@ def _run(args: argparse.Namespace, cs: Any, home: Path, url: str | None) -> dict
         "setup": {
             "concurrency": args.concurrency, "warmup_seconds": args.warmup, "window_seconds": args.seconds,
             "photo_bytes": len(photo), "photo_jpeg_quality": quality, "photos_per_claim": 1,
-            "server": "shouhou serve --no-worker (uvicorn, 1 process)",
+            "server": f"shouhou serve --no-worker --workers {args.server_workers} (uvicorn)",
             "load": "1 spawned process, http.client keep-alive connections, one buyer each",
             "fsync_blobs": site.settings.fsync_blobs, "home_filesystem": _filesystem(home),
         },

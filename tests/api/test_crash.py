@@ -31,7 +31,7 @@ from sqlalchemy import select
 from shouhou.accounts import service as accounts
 from shouhou.accounts.roles import SYSTEM, Role
 from shouhou.audit.service import verify as verify_audit
-from shouhou.claims import catalog
+from shouhou.claims import catalog, references
 from shouhou.claims.service import SCREEN_JOB
 from shouhou.config import Settings
 from shouhou.privacy.crypto import format_keys, new_key
@@ -119,7 +119,7 @@ def _make_site(tmp_path: Path) -> Site:
         shop = catalog.create_shop(rt, actor=admin, platform_id=plat.id, name="shopA")
         sku = catalog.create_sku(rt, actor=admin, shop_id=shop.id, code="HELMET-1", title="宇航员头盔 模型",
                                  price_fen=19900)
-        catalog.upload_sku_photos(rt, actor=admin, sku_id=sku.id,
+        references.upload_sku_photos(rt, actor=admin, sku_id=sku.id,
                                   uploads=[catalog.Upload("listing.jpg", _jpeg(sample("astronaut"), 92))])
         placed = datetime(2026, 10, 28, tzinfo=UTC)
         for i, phone in enumerate(("13812345678", "13900001111")):

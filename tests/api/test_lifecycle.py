@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from shouhou.claims import process
+from shouhou.claims import timers
 from tests.api.conftest import World, forged_rgb, honest_rgb, jpeg, listing_rgb
 
 
@@ -218,7 +218,7 @@ def test_rescreen_keeps_history_and_versions(world: World) -> None:
     cid = w.file_claim("buyer1", "order1", jpeg(forged_rgb())).json()["id"]
     w.run_jobs()
     first = w.get("buyer1", f"/api/v1/claims/{cid}/screening").json()["photos"]
-    assert process.rescreen(w.rt, claim_ids=[cid], reason="engine upgrade") == 1
+    assert timers.rescreen(w.rt, claim_ids=[cid], reason="engine upgrade") == 1
     assert w.run_jobs() == 1
     again = w.get("buyer1", f"/api/v1/claims/{cid}/screening").json()["photos"]
     assert len(again) == len(first) == 1

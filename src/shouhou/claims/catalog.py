@@ -9,8 +9,6 @@ from datetime import datetime
 
 from shouhou.accounts.roles import Principal, Role
 from shouhou.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from shouhou.evidence.image import load_image
-from shouhou.evidence.video import extract_frames
 from shouhou.privacy.mask import mask_name, mask_phone, normalise_phone
 from shouhou.runtime import Runtime
 from shouhou.storage import tables as t
@@ -18,6 +16,12 @@ from shouhou.storage.ids import new_id
 from shouhou.storage.uow import UnitOfWork
 
 REFERENCE_KINDS = frozenset({"listing", "packing", "packing_video_frame"})
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    data: bytes
 
 
 def require_role(actor: Principal, *roles: Role) -> None:
@@ -282,12 +286,12 @@ def order_total(uow: UnitOfWork, order_id: str) -> int:
 def get_order(rt: Runtime, *, actor: Principal, order_id: str) -> tuple[t.Order, Sequence[t.OrderItem]]:
     with rt.uow(write=False) as uow:
         order = uow.orders.get(id=order_id)
-        if order is None or not _may_see_order(actor, order):
+        if order is None or not may_see_order(actor, order):
             raise NotFound(f"order {order_id} not found")
         return order, uow.orders.items(order_id=order_id)
 
 
-def _may_see_order(actor: Principal, order: t.Order) -> bool:
+def may_see_order(actor: Principal, order: t.Order) -> bool:
     if actor.role is Role.ADMIN:
         return True
     if actor.role is Role.MERCHANT:
@@ -295,179 +299,6 @@ def _may_see_order(actor: Principal, order: t.Order) -> bool:
     if actor.role is Role.BUYER:
         return actor.buyer_id == order.buyer_id
     return False
-
-
-# ----- reference photos
-
-
-@dataclass(frozen=True)
-class Upload:
-    filename: str
-    data: bytes
-
-
-def store_blob(rt: Runtime, uow: UnitOfWork, data: bytes, *, uploader: str, now: datetime) -> t.Blob:
-    """Write the encrypted file (before the metadata row that names it commits) and record its metadata."""
-    stored = rt.blobs.put(data)
-    row = uow.blobs.add_if_absent(
-        t.Blob(
-            sha256=stored.sha256,
-            size=stored.size,
-            media_type=stored.media_type,
-            uploaded_by=uploader,
-            created_at=now,
-        )
-    )
-    uow.audit.append(
-        at=now,
-        actor=uploader,
-        action="evidence.uploaded",
-        subject_type="blob",
-        subject_id=stored.sha256,
-        detail={"size": stored.size, "media_type": stored.media_type},
-    )
-    return row
-
-
-def add_reference_photos(
-    rt: Runtime,
-    uow: UnitOfWork,
-    *,
-    actor: Principal,
-    shop_id: str,
-    kind: str,
-    uploads: Sequence[Upload],
-    now: datetime,
-    sku_id: str | None = None,
-    order_id: str | None = None,
-    claim_id: str | None = None,
-) -> list[t.ReferencePhoto]:
-    """Validate each photo as an image first (a precise error for a bad one), then store them all."""
-    if kind not in REFERENCE_KINDS - {"packing_video_frame"}:
-        raise ValidationFailed(f"reference kind must be listing or packing, not {kind!r}")
-    for up in uploads:
-        load_image(up.data, name=up.filename, limits=rt.settings.limits)
-    rows = []
-    for up in uploads:
-        blob = store_blob(rt, uow, up.data, uploader=actor.user_id, now=now)
-        rows.append(
-            uow.references.add(
-                t.ReferencePhoto(
-                    id=new_id("ref"),
-                    shop_id=shop_id,
-                    sku_id=sku_id,
-                    order_id=order_id,
-                    claim_id=claim_id,
-                    kind=kind,
-                    blob_sha256=blob.sha256,
-                    filename=up.filename[:300],
-                    uploaded_by=actor.user_id,
-                    created_at=now,
-                )
-            )
-        )
-    return rows
-
-
-def add_packing_video(
-    rt: Runtime,
-    uow: UnitOfWork,
-    *,
-    actor: Principal,
-    shop_id: str,
-    order_id: str,
-    upload: Upload,
-    now: datetime,
-    claim_id: str | None = None,
-) -> list[t.ReferencePhoto]:
-    """Keep the video itself and a spread of decoded frames as reference photos of the order."""
-    policy = rt.settings.claims
-    # The decoder reads from a file; it goes in a private folder under the home, never the shared /tmp
-    # (packing videos show shipping labels).
-    scratch = rt.settings.home / "tmp"
-    scratch.mkdir(mode=0o700, exist_ok=True)
-    frames = extract_frames(
-        upload.data, count=policy.video_frames, max_bytes=policy.max_video_bytes, tmp_dir=scratch
-    )
-    video = store_blob(rt, uow, upload.data, uploader=actor.user_id, now=now)
-    rows = []
-    for frame in frames:
-        blob = store_blob(rt, uow, frame.jpeg, uploader=actor.user_id, now=now)
-        rows.append(
-            uow.references.add(
-                t.ReferencePhoto(
-                    id=new_id("ref"),
-                    shop_id=shop_id,
-                    order_id=order_id,
-                    claim_id=claim_id,
-                    kind="packing_video_frame",
-                    blob_sha256=blob.sha256,
-                    video_sha256=video.sha256,
-                    frame_seconds=round(frame.seconds, 3),
-                    filename=f"{upload.filename[:200]}#t={frame.seconds:.2f}",
-                    uploaded_by=actor.user_id,
-                    created_at=now,
-                )
-            )
-        )
-    return rows
-
-
-def upload_sku_photos(
-    rt: Runtime, *, actor: Principal, sku_id: str, uploads: Sequence[Upload]
-) -> list[t.ReferencePhoto]:
-    require_role(actor, Role.ADMIN, Role.MERCHANT)
-    if not uploads:
-        raise ValidationFailed("no photos were uploaded")
-    now = rt.now()
-    with rt.uow(write=True) as uow:
-        sku = uow.skus.get(id=sku_id)
-        if sku is None:
-            raise NotFound(f"SKU {sku_id} not found")
-        require_shop(actor, sku.shop_id)
-        rows = add_reference_photos(
-            rt, uow, actor=actor, shop_id=sku.shop_id, kind="listing", uploads=uploads, now=now, sku_id=sku_id
-        )
-        uow.commit()
-        return rows
-
-
-def upload_order_references(
-    rt: Runtime,
-    *,
-    actor: Principal,
-    order_id: str,
-    photos: Sequence[Upload],
-    video: Upload | None,
-) -> list[t.ReferencePhoto]:
-    require_role(actor, Role.ADMIN, Role.MERCHANT)
-    if not photos and video is None:
-        raise ValidationFailed("no packing photos or video were uploaded")
-    now = rt.now()
-    with rt.uow(write=True) as uow:
-        order = uow.orders.get(id=order_id)
-        if order is None or not _may_see_order(actor, order):
-            raise NotFound(f"order {order_id} not found")
-        rows = (
-            add_reference_photos(
-                rt,
-                uow,
-                actor=actor,
-                shop_id=order.shop_id,
-                kind="packing",
-                uploads=photos,
-                now=now,
-                order_id=order_id,
-            )
-            if photos
-            else []
-        )
-        if video is not None:
-            rows += add_packing_video(
-                rt, uow, actor=actor, shop_id=order.shop_id, order_id=order_id, upload=video, now=now
-            )
-        uow.commit()
-        return rows
 
 
 def _audit(

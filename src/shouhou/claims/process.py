@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from shouhou.accounts.roles import Principal, Role
-from shouhou.claims.assign import pick_reviewer
-from shouhou.claims.catalog import Upload, add_packing_video, add_reference_photos, require_role
-from shouhou.claims.service import SCREEN_JOB, _locked_visible, _queue_screening
-from shouhou.claims.states import ClaimState, DeadlineKind, Outcome, Party
+from shouhou.claims.catalog import Upload, require_role
+from shouhou.claims.references import add_packing_video, add_reference_photos, prepare_photos, prepare_video
+from shouhou.claims.reviews import ensure_review, record_decision
+from shouhou.claims.service import locked_visible, queue_screening, visible_or_raise
+from shouhou.claims.states import ClaimState, Outcome, Party
 from shouhou.claims.workflow import transition
 from shouhou.errors import Forbidden, IllegalTransition, RuleViolation, ValidationFailed
 from shouhou.evidence.model import RiskLevel
@@ -38,7 +39,7 @@ def after_screening(
         transition(
             uow, claim, to=S.IN_REVIEW, actor="system", reason="new evidence screened", now=now, policy=policy
         )
-        _ensure_review(uow, claim, now=now, rt=rt, kind="review")
+        ensure_review(uow, claim, now=now, rt=rt, kind="review")
         return
     shop = uow.shops.get_or_raise(id=claim.shop_id)
     risk = RiskLevel.parse(claim.risk or "high")
@@ -61,7 +62,7 @@ def after_screening(
     )
     outcome = Outcome.REFUND_ONLY if claim.kind == "refund_only" else Outcome.RETURN_AND_REFUND
     transition(uow, claim, to=S.DECIDED, actor="system", reason="fast-track approval", now=now, policy=policy)
-    _record_decision(
+    record_decision(
         uow,
         claim,
         outcome=outcome,
@@ -113,41 +114,31 @@ def merchant_respond(
         raise ValidationFailed("counter-evidence goes with a dispute, not an acceptance")
     now = rt.now()
     policy = rt.settings.claims
+    with rt.uow(write=False) as read:  # refuse before anything is decoded or written
+        _check_response(read, visible_or_raise(read, actor, claim_id), action, now)
+    prepared = prepare_photos(rt, photos)
+    prepared_video = prepare_video(rt, video) if video is not None else None
     with rt.uow(write=True) as uow:
-        claim = _locked_visible(uow, actor, claim_id)
-        if action in ("accept", "dispute") and claim.state != S.AWAITING_MERCHANT.value:
-            raise RuleViolation(
-                f"claim {claim_id} is {claim.state}: the merchant responds only while awaiting_merchant"
-            )
-        if action == "contest":
-            decisions = uow.claims.decisions(claim_id=claim_id)
-            last = decisions[-1] if decisions else None
-            if claim.state != S.DECIDED.value or last is None or not last.automated:
-                raise RuleViolation(
-                    "only an automated decision can be contested; appeal a reviewer's decision"
-                )
-            if claim.deadline_at is not None and now > claim.deadline_at:
-                raise RuleViolation("the 7-day window to contest has passed")
-        if photos:
+        claim = locked_visible(uow, actor, claim_id)
+        _check_response(uow, claim, action, now)
+        if prepared:
             add_reference_photos(
-                rt,
                 uow,
                 actor=actor,
                 shop_id=claim.shop_id,
                 kind="packing",
-                uploads=photos,
+                photos=prepared,
                 now=now,
                 order_id=claim.order_id,
                 claim_id=claim_id,
             )
-        if video is not None:
+        if prepared_video is not None:
             add_packing_video(
-                rt,
                 uow,
                 actor=actor,
                 shop_id=claim.shop_id,
                 order_id=claim.order_id,
-                upload=video,
+                video=prepared_video,
                 now=now,
                 claim_id=claim_id,
             )
@@ -172,7 +163,7 @@ def merchant_respond(
                 policy=policy,
             )
             outcome = Outcome.REFUND_ONLY if claim.kind == "refund_only" else Outcome.RETURN_AND_REFUND
-            _record_decision(
+            record_decision(
                 uow,
                 claim,
                 outcome=outcome,
@@ -195,13 +186,27 @@ def merchant_respond(
                 policy=policy,
             )
             claim.reviewed = True
-            _ensure_review(uow, claim, now=now, rt=rt, kind="review")
+            ensure_review(uow, claim, now=now, rt=rt, kind="review")
         if photos or video is not None:
             # Packing photos are references too: the claim photos are screened again against them.
-            _queue_screening(uow, claim_id, now, rescreen=True, reason="merchant counter-evidence")
+            queue_screening(uow, claim_id, now, rescreen=True, reason="merchant counter-evidence")
             uow.after_commit(rt.wake_worker)
         uow.commit()
         return claim
+
+
+def _check_response(uow: UnitOfWork, claim: t.Claim, action: str, now: datetime) -> None:
+    if action in ("accept", "dispute") and claim.state != S.AWAITING_MERCHANT.value:
+        raise RuleViolation(
+            f"claim {claim.id} is {claim.state}: the merchant responds only while awaiting_merchant"
+        )
+    if action == "contest":
+        decisions = uow.claims.decisions(claim_id=claim.id)
+        last = decisions[-1] if decisions else None
+        if claim.state != S.DECIDED.value or last is None or not last.automated:
+            raise RuleViolation("only an automated decision can be contested; appeal a reviewer's decision")
+        if claim.deadline_at is not None and now > claim.deadline_at:
+            raise RuleViolation("the 7-day window to contest has passed")
 
 
 # ----- reviewer
@@ -222,7 +227,7 @@ def request_evidence(rt: Runtime, *, actor: Principal, claim_id: str, message: s
         raise ValidationFailed("say what evidence is needed")
     now = rt.now()
     with rt.uow(write=True) as uow:
-        claim = _locked_visible(uow, actor, claim_id)
+        claim = locked_visible(uow, actor, claim_id)
         if claim.state != S.IN_REVIEW.value:
             raise RuleViolation(
                 f"claim {claim_id} is {claim.state}: more evidence is requested during review"
@@ -264,7 +269,7 @@ def decide(
     now = rt.now()
     policy = rt.settings.claims
     with rt.uow(write=True) as uow:
-        claim = _locked_visible(uow, actor, claim_id)
+        claim = locked_visible(uow, actor, claim_id)
         state = ClaimState(claim.state)
         if state not in (S.IN_REVIEW, S.APPEALED):
             raise IllegalTransition(
@@ -279,7 +284,7 @@ def decide(
         transition(
             uow, claim, to=S.DECIDED, actor=actor.user_id, reason=reason.strip(), now=now, policy=policy
         )
-        _record_decision(
+        record_decision(
             uow,
             claim,
             outcome=out,
@@ -322,7 +327,7 @@ def appeal(rt: Runtime, *, actor: Principal, claim_id: str, reason: str) -> t.Cl
         raise ValidationFailed("an appeal needs a reason")
     now = rt.now()
     with rt.uow(write=True) as uow:
-        claim = _locked_visible(uow, actor, claim_id)
+        claim = locked_visible(uow, actor, claim_id)
         if claim.state == S.DECIDED.value:
             if claim.appeal_used:
                 raise RuleViolation(f"claim {claim_id} was appealed once already")
@@ -350,312 +355,6 @@ def appeal(rt: Runtime, *, actor: Principal, claim_id: str, reason: str) -> t.Cl
                 created_at=now,
             )
         )
-        _ensure_review(uow, claim, now=now, rt=rt, kind="appeal")
+        ensure_review(uow, claim, now=now, rt=rt, kind="appeal")
         uow.commit()
         return claim
-
-
-# ----- decisions and credit
-
-
-def _record_decision(
-    uow: UnitOfWork,
-    claim: t.Claim,
-    *,
-    outcome: Outcome,
-    refund_fen: int,
-    automated: bool,
-    stage: str,
-    reason: str,
-    decided_by: str,
-    now: datetime,
-    forgery_confirmed: bool,
-) -> t.Decision:
-    if automated and outcome is Outcome.REJECTED and stage != "lapse":
-        raise RuleViolation("a rejection always needs a human")
-    decision = t.Decision(
-        id=new_id("dec"),
-        claim_id=claim.id,
-        outcome=outcome.value,
-        refund_fen=refund_fen,
-        automated=automated,
-        stage=stage,
-        reason=reason,
-        forgery_confirmed=forgery_confirmed,
-        decided_by=decided_by,
-        created_at=now,
-    )
-    uow.add(decision)
-    uow.audit.append(
-        at=now,
-        actor=decided_by,
-        action="claim.decided",
-        subject_type="claim",
-        subject_id=claim.id,
-        detail={
-            "outcome": outcome.value,
-            "refund_fen": refund_fen,
-            "automated": automated,
-            "stage": stage,
-            "reason": reason,
-            "forgery_confirmed": forgery_confirmed,
-        },
-    )
-    buyer = uow.buyers.get_or_raise(id=claim.buyer_id)
-    shop = uow.shops.get_or_raise(id=claim.shop_id)
-    disputed = any(r.action in ("dispute", "contest") for r in uow.claims.responses(claim_id=claim.id))
-    uow.credit.supersede(claim_id=claim.id)
-    refunded = outcome is not Outcome.REJECTED
-    uow.credit.add(
-        t.CreditEvent(
-            person_key=buyer.person_key,
-            claim_id=claim.id,
-            decision_id=decision.id,
-            shop_id=claim.shop_id,
-            platform_id=shop.platform_id,
-            refunded=refunded,
-            forgery_confirmed=forgery_confirmed,
-            disputed=disputed,
-            buyer_won=refunded,
-            superseded=False,
-            created_at=now,
-            reason=f"{stage} decision {outcome.value}"
-            + (" (automated)" if automated else "")
-            + f": {reason}",
-        )
-    )
-    return decision
-
-
-# ----- reviewer assignment and timers
-
-
-def _ensure_review(
-    uow: UnitOfWork, claim: t.Claim, *, now: datetime, rt: Runtime, kind: str
-) -> t.Review | None:
-    """Keep (re-date) the open review, or give the claim to an on-shift reviewer; None: nobody on shift yet
-    (the scheduler retries)."""
-    due = now + timedelta(hours=rt.settings.claims.review_sla_hours)
-    current = uow.reviews.open_for_claim(claim_id=claim.id)
-    if current is not None and (kind == "review" or current.kind == "appeal"):
-        current.due_at = due
-        return current
-    exclude: set[str] = set()
-    if kind == "appeal":
-        exclude = {d.decided_by for d in uow.claims.decisions(claim_id=claim.id) if not d.automated}
-        if current is not None:
-            current.completed_at = now
-    reviewer = pick_reviewer(
-        [u.id for u in uow.users.reviewers_on_shift()],
-        uow.reviews.open_load(),
-        uow.reviews.assigned_count(),
-        exclude=exclude,
-    )
-    if reviewer is None:
-        return None
-    review = uow.reviews.add(
-        t.Review(
-            id=new_id("rvw"),
-            claim_id=claim.id,
-            reviewer_id=reviewer,
-            kind=kind,
-            assigned_at=now,
-            due_at=due,
-            breached=False,
-        )
-    )
-    uow.audit.append(
-        at=now,
-        actor="system",
-        action="review.assigned",
-        subject_type="claim",
-        subject_id=claim.id,
-        detail={"reviewer_id": reviewer, "kind": kind, "due": due.isoformat()},
-    )
-    return review
-
-
-def run_timers(rt: Runtime, *, limit: int = 200) -> int:
-    """Fire every timer that is due; returns how many fired. Each claim in its own transaction."""
-    now = rt.now()
-    with rt.uow(write=False) as uow:
-        due = list(uow.claims.due(now=now, limit=limit))
-    fired = 0
-    for claim_id in due:
-        try:
-            fired += _fire(rt, claim_id, now)
-        except Exception:
-            log.exception("timer on claim %s failed; it will be retried", claim_id)
-    fired += _assign_waiting(rt, now)
-    return fired
-
-
-def _fire(rt: Runtime, claim_id: str, now: datetime) -> int:
-    policy = rt.settings.claims
-    with rt.uow(write=True) as uow:
-        claim = uow.claims.lock_or_raise(id=claim_id)
-        if claim.deadline_at is None or claim.deadline_at > now:
-            return 0  # someone acted first
-        kind = DeadlineKind(claim.deadline_kind) if claim.deadline_kind else None
-        if kind is DeadlineKind.MERCHANT_RESPONSE:
-            transition(
-                uow,
-                claim,
-                to=S.IN_REVIEW,
-                actor="system",
-                now=now,
-                policy=policy,
-                reason="the merchant did not respond within the response window",
-            )
-            claim.reviewed = True
-            _ensure_review(uow, claim, now=now, rt=rt, kind="review")
-        elif kind is DeadlineKind.BUYER_EVIDENCE:
-            transition(
-                uow,
-                claim,
-                to=S.DECIDED,
-                actor="system",
-                now=now,
-                policy=policy,
-                reason="the requested evidence did not arrive in time",
-            )
-            review = uow.reviews.open_for_claim(claim_id=claim_id)
-            if review is not None:
-                review.completed_at = now
-            _record_decision(
-                uow,
-                claim,
-                outcome=Outcome.REJECTED,
-                refund_fen=0,
-                automated=True,
-                stage="lapse",
-                reason="rejected for missing evidence: a reviewer asked for more evidence and none "
-                "arrived within the window",
-                decided_by="system",
-                now=now,
-                forgery_confirmed=False,
-            )
-        elif kind is DeadlineKind.APPEAL_WINDOW:
-            transition(
-                uow,
-                claim,
-                to=S.CLOSED,
-                actor="system",
-                now=now,
-                policy=policy,
-                reason="the appeal window passed",
-            )
-        elif kind is DeadlineKind.REVIEW_SLA:
-            _escalate(uow, claim, now=now, rt=rt)
-        else:  # pragma: no cover - a timer kind added without a handler
-            log.error("claim %s has an unknown timer %r", claim_id, claim.deadline_kind)
-            return 0
-        uow.commit()
-        return 1
-
-
-def _escalate(uow: UnitOfWork, claim: t.Claim, *, now: datetime, rt: Runtime) -> None:
-    """Review SLA breached: flag it, log it, hand the claim to another on-shift reviewer if any."""
-    claim.sla_breached = True
-    review = uow.reviews.open_for_claim(claim_id=claim.id)
-    detail: dict[str, object] = {"reviewer_id": review.reviewer_id if review else None}
-    exclude = {review.reviewer_id} if review else set()
-    if claim.state == S.APPEALED.value:
-        exclude |= {d.decided_by for d in uow.claims.decisions(claim_id=claim.id) if not d.automated}
-    nxt = pick_reviewer(
-        [u.id for u in uow.users.reviewers_on_shift()],
-        uow.reviews.open_load(),
-        uow.reviews.assigned_count(),
-        exclude=exclude,
-    )
-    due = now + timedelta(hours=rt.settings.claims.review_sla_hours)
-    if review is not None:
-        review.breached = True
-    if nxt is not None:
-        if review is not None:
-            review.completed_at = now
-        uow.reviews.add(
-            t.Review(
-                id=new_id("rvw"),
-                claim_id=claim.id,
-                reviewer_id=nxt,
-                kind="appeal" if claim.state == S.APPEALED.value else "review",
-                assigned_at=now,
-                due_at=due,
-                breached=False,
-            )
-        )
-        detail["reassigned_to"] = nxt
-    claim.deadline_at = due  # the next escalation, if this one is not handled either
-    uow.audit.append(
-        at=now,
-        actor="system",
-        action="review.sla_breached",
-        subject_type="claim",
-        subject_id=claim.id,
-        detail=detail,
-    )
-
-
-def _assign_waiting(rt: Runtime, now: datetime) -> int:
-    """Claims in review with no open review (nobody was on shift) get a reviewer when one is."""
-    with rt.uow(write=False) as uow:
-        waiting = [
-            c.id
-            for state in (S.IN_REVIEW.value, S.APPEALED.value)
-            for c in uow.claims.list_scoped(
-                scope=Principal("system", "system", Role.ADMIN).claim_scope(),
-                state=state,
-                risk=None,
-                offset=0,
-                limit=500,
-            )[0]
-            if uow.reviews.open_for_claim(claim_id=c.id) is None
-        ]
-        if not waiting or not uow.users.reviewers_on_shift():
-            return 0
-    n = 0
-    for claim_id in waiting:
-        with rt.uow(write=True) as uow:
-            claim = uow.claims.lock_or_raise(id=claim_id)
-            if uow.reviews.open_for_claim(claim_id=claim_id) is None and claim.state in (
-                S.IN_REVIEW,
-                S.APPEALED,
-            ):
-                kind = "appeal" if claim.state == S.APPEALED.value else "review"
-                n += _ensure_review(uow, claim, now=now, rt=rt, kind=kind) is not None
-                uow.commit()
-    return n
-
-
-def rescreen(rt: Runtime, *, claim_ids: Sequence[str] | None, reason: str) -> int:
-    """Queue a fresh screening of every photo of the given claims (all claims when None)."""
-    now = rt.now()
-    with rt.uow(write=True) as uow:
-        ids = list(claim_ids) if claim_ids else list(uow.claims.ids())
-        for claim_id in ids:
-            uow.claims.get_or_raise(id=claim_id)
-            _queue_screening(uow, claim_id, now, rescreen=True, reason=reason)
-        uow.audit.append(
-            at=now,
-            actor="system",
-            action="claims.rescreen",
-            subject_type="claims",
-            subject_id=str(len(ids)),
-            detail={"reason": reason, "claims": ids[:100]},
-        )
-        uow.after_commit(rt.wake_worker)
-        uow.commit()
-        return len(ids)
-
-
-__all__ = [
-    "SCREEN_JOB",
-    "after_screening",
-    "appeal",
-    "decide",
-    "merchant_respond",
-    "request_evidence",
-    "rescreen",
-    "run_timers",
-]

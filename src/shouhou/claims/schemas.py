@@ -188,6 +188,13 @@ class ClaimSummary(Orm):
     updated_at: datetime
 
 
+class ClaimCreated(ClaimSummary):
+    """The answer to a submission: enough to follow the claim (GET /claims/{id} has the rest)."""
+
+    timer: Timer | None
+    notices: list[str] = Field(default_factory=list)
+
+
 class ClaimRead(ClaimSummary):
     reason: str
     state_entered_at: datetime

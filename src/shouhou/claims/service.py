@@ -8,14 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shouhou.accounts.roles import Principal, Role
-from shouhou.claims.catalog import Upload, order_total, require_role, store_blob
+from shouhou.claims.catalog import Upload, order_total, require_role
 from shouhou.claims.credit import CreditRecord, build_record
+from shouhou.claims.references import record_blob
 from shouhou.claims.states import ClaimKind, ClaimState, Party
 from shouhou.claims.workflow import WAKES_WORKER, Effect, transition
 from shouhou.errors import IdempotencyMismatch, NotFound, RuleViolation, ValidationFailed
-from shouhou.evidence.image import load_image
+from shouhou.evidence.probe import probe_image
 from shouhou.runtime import Runtime
 from shouhou.storage import tables as t
+from shouhou.storage.blobs import StoredBlob
 from shouhou.storage.ids import new_id
 from shouhou.storage.uow import UnitOfWork
 
@@ -55,7 +57,7 @@ def _validate_photos(rt: Runtime, photos: Sequence[Upload]) -> None:
     if len(photos) > rt.settings.claims.max_photos:
         raise ValidationFailed(f"at most {rt.settings.claims.max_photos} photos per upload")
     for p in photos:
-        load_image(p.data, name=p.filename, limits=rt.settings.limits)  # precise InputError for a bad file
+        probe_image(p.data, name=p.filename, limits=rt.settings.limits)  # precise InputError, no decode
 
 
 def submit_claim(
@@ -87,23 +89,30 @@ def submit_claim(
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
         raise ValidationFailed("Idempotency-Key must be 1–200 characters")
     req_hash = _request_hash(order_id, kind_v.value, reason, amount_fen, photos)
-    if idempotency_key:
-        replay = _replayed(rt, actor, idempotency_key, req_hash)
-        if replay is not None:
-            return replay, False
+    # Reads first, in a read transaction: the write transaction below (one writer at a time on SQLite)
+    # holds its lock only for the inserts.
+    with rt.uow(write=False) as read:
+        if idempotency_key:
+            replay = _replayed_in(read, actor, idempotency_key, req_hash)
+            if replay is not None:
+                return replay, False
+        order = read.orders.get(id=order_id)
+        if order is None or order.buyer_id != actor.buyer_id:
+            raise NotFound(f"order {order_id} not found")
+        total = order_total(read, order_id)
+        if amount_fen > total:
+            raise ValidationFailed(f"amount_fen {amount_fen} is over the order total {total}")
+        shop = read.shops.get_or_raise(id=order.shop_id)
     _validate_photos(rt, photos)
+    files = _write_files(rt, photos)
     now = rt.now()
     with rt.uow(write=True) as uow:
         if idempotency_key:  # re-checked under the write lock: two racing retries create one claim
             replay = _replayed_in(uow, actor, idempotency_key, req_hash)
             if replay is not None:
                 return replay, False
-        order = uow.orders.get(id=order_id)
-        if order is None or order.buyer_id != actor.buyer_id:
-            raise NotFound(f"order {order_id} not found")
-        total = order_total(uow, order_id)
-        if amount_fen > total:
-            raise ValidationFailed(f"amount_fen {amount_fen} is over the order total {total}")
+        uow.attach(shop)  # the shop read above: the transition needs no query for it
+        uow.audit.lock()
         claim = uow.claims.add(
             t.Claim(
                 id=new_id("clm"),
@@ -146,8 +155,8 @@ def submit_claim(
                 "photos": len(photos),
             },
         )
-        _attach_photos(rt, uow, claim, photos, party=Party.BUYER, actor=actor, now=now)
-        _queue_screening(uow, claim.id, now)
+        _attach_photos(uow, claim, files, party=Party.BUYER, actor=actor, now=now)
+        queue_screening(uow, claim.id, now)
         transition(
             uow,
             claim,
@@ -157,6 +166,7 @@ def submit_claim(
             now=now,
             policy=rt.settings.claims,
             effects=wake_effects(rt),
+            shop=shop,
         )
         if idempotency_key:
             uow.idempotency.add(
@@ -172,11 +182,6 @@ def submit_claim(
         return claim, True
 
 
-def _replayed(rt: Runtime, actor: Principal, key: str, req_hash: str) -> t.Claim | None:
-    with rt.uow(write=False) as uow:
-        return _replayed_in(uow, actor, key, req_hash)
-
-
 def _replayed_in(uow: UnitOfWork, actor: Principal, key: str, req_hash: str) -> t.Claim | None:
     row = uow.idempotency.find(user_id=actor.user_id, key=key)
     if row is None:
@@ -186,19 +191,25 @@ def _replayed_in(uow: UnitOfWork, actor: Principal, key: str, req_hash: str) -> 
     return uow.claims.get_or_raise(id=row.resource_id)
 
 
+def _write_files(rt: Runtime, photos: Sequence[Upload]) -> list[tuple[Upload, StoredBlob]]:
+    """Encrypt and write the files durably before the transaction that names them opens, so no database lock
+    is held across file I/O. A file whose claim never commits stays unreferenced (content-addressed: a retry
+    finds it)."""
+    return [(p, rt.blobs.put(p.data)) for p in photos]
+
+
 def _attach_photos(
-    rt: Runtime,
     uow: UnitOfWork,
     claim: t.Claim,
-    photos: Sequence[Upload],
+    files: Sequence[tuple[Upload, StoredBlob]],
     *,
     party: Party,
     actor: Principal,
     now: datetime,
 ) -> list[t.EvidenceFile]:
     rows = []
-    for p in photos:
-        blob = store_blob(rt, uow, p.data, uploader=actor.user_id, now=now)
+    for p, stored in files:
+        blob = record_blob(uow, stored, uploader=actor.user_id, now=now)
         rows.append(
             uow.evidence.add(
                 t.EvidenceFile(
@@ -216,7 +227,7 @@ def _attach_photos(
     return rows
 
 
-def _queue_screening(
+def queue_screening(
     uow: UnitOfWork, claim_id: str, now: datetime, *, rescreen: bool = False, reason: str = ""
 ) -> None:
     uow.jobs.add(
@@ -236,15 +247,16 @@ def add_evidence(rt: Runtime, *, actor: Principal, claim_id: str, photos: Sequen
     """More evidence from the buyer, asked for by a reviewer: awaiting_buyer → screening (→ in_review)."""
     require_role(actor, Role.BUYER)
     _validate_photos(rt, photos)
+    files = _write_files(rt, photos)
     now = rt.now()
     with rt.uow(write=True) as uow:
-        claim = _locked_visible(uow, actor, claim_id)
+        claim = locked_visible(uow, actor, claim_id)
         if claim.state != S.AWAITING_BUYER.value:
             raise RuleViolation(
                 f"claim {claim_id} is {claim.state}: evidence is taken only when a reviewer asks"
             )
-        _attach_photos(rt, uow, claim, photos, party=Party.BUYER, actor=actor, now=now)
-        _queue_screening(uow, claim.id, now)
+        _attach_photos(uow, claim, files, party=Party.BUYER, actor=actor, now=now)
+        queue_screening(uow, claim.id, now)
         transition(
             uow,
             claim,
@@ -263,7 +275,7 @@ def withdraw(rt: Runtime, *, actor: Principal, claim_id: str, reason: str) -> t.
     require_role(actor, Role.BUYER)
     now = rt.now()
     with rt.uow(write=True) as uow:
-        claim = _locked_visible(uow, actor, claim_id)
+        claim = locked_visible(uow, actor, claim_id)
         transition(
             uow,
             claim,
@@ -281,7 +293,7 @@ def withdraw(rt: Runtime, *, actor: Principal, claim_id: str, reason: str) -> t.
         return claim
 
 
-def _locked_visible(uow: UnitOfWork, actor: Principal, claim_id: str) -> t.Claim:
+def locked_visible(uow: UnitOfWork, actor: Principal, claim_id: str) -> t.Claim:
     if uow.claims.get_scoped(id=claim_id, scope=actor.claim_scope()) is None:
         raise NotFound(f"claim {claim_id} not found")
     return uow.claims.lock_or_raise(id=claim_id)

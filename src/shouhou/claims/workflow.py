@@ -30,6 +30,7 @@ def transition(
     policy: ClaimPolicy,
     effects: Mapping[tuple[ClaimState, ClaimState], Effect] | None = None,
     audit_reason: str | None = None,
+    shop: t.Shop | None = None,
 ) -> None:
     """Move `claim` to `to`: check the table, stamp the time, reset the timer, record history and audit.
 
@@ -42,7 +43,7 @@ def transition(
         raise IllegalTransition(
             f"claim {claim.id} is {src.value}: it cannot go to {to.value} (allowed: {allowed})"
         )
-    shop = uow.shops.get_or_raise(id=claim.shop_id)
+    shop = shop if shop is not None and shop.id == claim.shop_id else uow.shops.get_or_raise(id=claim.shop_id)
     claim.state = to.value
     claim.state_entered_at = now
     claim.updated_at = now

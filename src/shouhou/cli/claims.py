@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from shouhou.claims import process
+from shouhou.claims import timers
 from shouhou.runtime import Runtime
 
 app = typer.Typer(no_args_is_help=True, help="Refund claims.")
@@ -20,7 +20,7 @@ def rescreen(
 ) -> None:
     """Queue a fresh screening of every photo (each signal's version is kept; old results stay)."""
     rt = Runtime.open()
-    n = process.rescreen(rt, claim_ids=claim_ids or None, reason=reason)
+    n = timers.rescreen(rt, claim_ids=claim_ids or None, reason=reason)
     typer.echo(f"queued re-screening of {n} claim(s)")
     if run:
         from shouhou.api.app import build_worker

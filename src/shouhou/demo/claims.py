@@ -9,6 +9,7 @@ from datetime import timedelta
 from shouhou.accounts import service as accounts
 from shouhou.accounts.roles import SYSTEM, Principal, Role
 from shouhou.claims import catalog, service
+from shouhou.claims import references as reference_photos
 from shouhou.claims.catalog import BuyerInfo, OrderLine, Upload
 from shouhou.demo.evidence import CASES, DELIVERED_AT, references
 from shouhou.runtime import Runtime
@@ -63,7 +64,7 @@ def load(rt: Runtime) -> DemoWorld:
             title=name.removeprefix("listing-").removesuffix(".jpg"),
             price_fen=19900,
         )
-        catalog.upload_sku_photos(rt, actor=admin, sku_id=sku.id, uploads=[Upload(name, data)])
+        reference_photos.upload_sku_photos(rt, actor=admin, sku_id=sku.id, uploads=[Upload(name, data)])
         skus[name] = sku.id
     _user, tokens["merchant"] = accounts.create_user(
         rt, actor=SYSTEM, username="demo-merchant", role=Role.MERCHANT, shop_id=shop.id

@@ -117,7 +117,7 @@ class PreparedImage:
     @cached_property
     def pixels(self) -> RGB:
         """Full-resolution RGB pixels, EXIF orientation applied."""
-        with _Opened(self.raw, self.name, self.limits) as im:
+        with Opened(self.raw, self.name, self.limits) as im:
             return _to_rgb_array(_decode(im, self.name))
 
     @cached_property
@@ -136,6 +136,39 @@ def load_image(
 ) -> PreparedImage:
     """Read, sniff and validate an image; raises an `InputError` subclass with a one-line reason."""
     limits = limits or ImageLimits()
+    raw, name, fmt = read_checked(source, name, limits)
+    with Opened(raw, name, limits) as im:
+        exif, xmp, text = checked_metadata(im, raw, fmt, name, limits)
+        orientation = int(exif.get("Orientation", 1) or 1)
+        tables = getattr(im, "quantization", None) if fmt == "JPEG" else None
+        quant = (
+            {int(k): tuple(int(x) for x in v) for k, v in tables.items()} if tables else None
+        )
+        info_keys = tuple(sorted(str(k) for k in im.info))
+        if fmt == "JPEG":
+            im.draft("RGB", (PREVIEW_SIDE, PREVIEW_SIDE))
+        preview_im = _decode(im, name)
+    preview_im.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.BILINEAR)
+    width, height = _oriented_size(raw, name, limits, orientation)
+    return PreparedImage(
+        name=name,
+        raw=raw,
+        format=fmt,
+        width=width,
+        height=height,
+        orientation=orientation,
+        exif=exif,
+        xmp=xmp,
+        text=text,
+        info_keys=info_keys,
+        jpeg_quantization=quant,
+        preview=_to_rgb_array(preview_im),
+        limits=limits,
+    )
+
+
+def read_checked(source: Path | bytes, name: str | None, limits: ImageLimits) -> tuple[bytes, str, str]:
+    """(raw bytes, name, sniffed format) after the size, emptiness, signature and extension checks."""
     if isinstance(source, Path):
         name = name or str(source)
         try:
@@ -167,42 +200,23 @@ def load_image(
             f"{name}: {_describe(raw[:64])}; shouhou screens JPEG, PNG, WebP and HEIC/HEIF"
         )
     _check_extension(name, fmt)
-    with _Opened(raw, name, limits) as im:
-        exif = _exif_dict(im)
-        orientation = int(exif.get("Orientation", 1) or 1)
-        xmp = _xmp_packets(raw, im, fmt)
-        text = _text_chunks(im, name)
-        meta_bytes = sum(len(x) for x in xmp) + sum(len(v) for v in text.values())
-        meta_bytes += len(im.info.get("exif", b"") or b"") + len(im.info.get("icc_profile", b"") or b"")
-        if meta_bytes > limits.max_metadata_bytes:
-            raise MetadataTooLarge(
-                f"{name}: {meta_bytes} bytes of metadata is over the {limits.max_metadata_bytes}-byte limit"
-            )
-        tables = getattr(im, "quantization", None) if fmt == "JPEG" else None
-        quant = (
-            {int(k): tuple(int(x) for x in v) for k, v in tables.items()} if tables else None
+    return raw, name, fmt
+
+
+def checked_metadata(
+    im: Image.Image, raw: bytes, fmt: str, name: str, limits: ImageLimits
+) -> tuple[dict[str, Any], tuple[bytes, ...], dict[str, str]]:
+    """EXIF, XMP packets and text chunks, refusing metadata over the configured volume."""
+    exif = _exif_dict(im)
+    xmp = _xmp_packets(raw, im, fmt)
+    text = _text_chunks(im, name)
+    meta_bytes = sum(len(x) for x in xmp) + sum(len(v) for v in text.values())
+    meta_bytes += len(im.info.get("exif", b"") or b"") + len(im.info.get("icc_profile", b"") or b"")
+    if meta_bytes > limits.max_metadata_bytes:
+        raise MetadataTooLarge(
+            f"{name}: {meta_bytes} bytes of metadata is over the {limits.max_metadata_bytes}-byte limit"
         )
-        info_keys = tuple(sorted(str(k) for k in im.info))
-        if fmt == "JPEG":
-            im.draft("RGB", (PREVIEW_SIDE, PREVIEW_SIDE))
-        preview_im = _decode(im, name)
-    preview_im.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.BILINEAR)
-    width, height = _oriented_size(raw, name, limits, orientation)
-    return PreparedImage(
-        name=name,
-        raw=raw,
-        format=fmt,
-        width=width,
-        height=height,
-        orientation=orientation,
-        exif=exif,
-        xmp=xmp,
-        text=text,
-        info_keys=info_keys,
-        jpeg_quantization=quant,
-        preview=_to_rgb_array(preview_im),
-        limits=limits,
-    )
+    return exif, xmp, text
 
 
 def _check_extension(name: str, fmt: str) -> None:
@@ -217,7 +231,7 @@ def _check_extension(name: str, fmt: str) -> None:
         raise ExtensionMismatch(f"{name}: named {suffix} but the content is {fmt}")
 
 
-class _Opened:
+class Opened:
     """Open with Pillow under shouhou's pixel limit, translating Pillow's errors."""
 
     def __init__(self, raw: bytes, name: str, limits: ImageLimits) -> None:
@@ -299,7 +313,7 @@ def _to_rgb_array(im: Image.Image) -> RGB:
 
 
 def _oriented_size(raw: bytes, name: str, limits: ImageLimits, orientation: int) -> tuple[int, int]:
-    with _Opened(raw, name, limits) as im:
+    with Opened(raw, name, limits) as im:
         w, h = im.size
     return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
 

@@ -49,6 +49,20 @@ class AuditRepository:
             raise ValueError("the audit key is empty")
         self._session = session
         self._key = key
+        # The head row, once locked in this transaction: later appends in the same transaction chain from it
+        # without another round trip. `forget_head` is called when the transaction ends.
+        self._head: AuditHead | None = None
+        self._head_tx: object = None
+
+    def lock(self) -> None:
+        """Take the head row's lock now (before the caller's inserts), so later appends need no query."""
+        with _translated("locking the head"):
+            self._head = self._locked_head()
+            self._head_tx = self._session.get_transaction()
+
+    def forget_head(self) -> None:
+        self._head = None
+        self._head_tx = None
 
     def append(
         self,
@@ -67,14 +81,17 @@ class AuditRepository:
                 raise ValueError(f"audit {name} is over {_LIMITS[name]} characters: {value[:80]!r}")
         stored_detail = normalise_detail(detail)
         with _translated("append"):
-            head = self._locked_head()
+            tx = self._session.get_transaction()
+            if self._head is None or tx is None or tx is not self._head_tx:
+                self._head = self._locked_head()
+                self._head_tx = self._session.get_transaction()
+            head = self._head
             seq = head.seq + 1
             body = canonical(seq=seq, at=at, detail=stored_detail, **fields)
             mac = compute_mac(self._key, head.mac, body)
             entry = AuditEntry(seq=seq, at=at, detail=stored_detail, prev_mac=head.mac, mac=mac, **fields)
-            self._session.add(entry)
+            self._session.add(entry)  # flushed with the caller's change (seq is explicit: no id to wait for)
             head.seq, head.mac = seq, mac
-            self._session.flush()
         return entry
 
     def _locked_head(self) -> AuditHead:

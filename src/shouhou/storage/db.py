@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +53,13 @@ class Database:
         if self.dialect == "sqlite":
             _sqlite_events(self.engine)
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time; writers queue on a lock instead of sleeping and retrying in
+        # SQLite's busy handler (unfair, and the CPU idles while writers wait). See `_SqliteWriteLock`.
+        self.write_lock: contextlib.AbstractContextManager[Any] = (
+            _SqliteWriteLock(Path(str(parsed.database) + ".writelock"))
+            if self.dialect == "sqlite"
+            else contextlib.nullcontext()
+        )
         writer = self.engine.execution_options(**{_WRITE: True})
         self._write = sessionmaker(bind=writer, expire_on_commit=False)
 
@@ -57,6 +68,33 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class _SqliteWriteLock:
+    """Threads of one process queue on a mutex; processes sharing the file queue on an flock of a lock file
+    beside the database (the kernel wakes a waiter the moment it is released; a dead holder releases it)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._mutex = threading.Lock()
+        self._fd: int | None = None
+
+    def __enter__(self) -> None:
+        self._mutex.acquire()
+        try:
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._mutex.release()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._mutex.release()
 
 
 def _sqlite_events(engine: Engine) -> None:

@@ -40,10 +40,8 @@ class Repository(Generic[T]):
         return row
 
     def add(self, row: T) -> T:
-        # Flushed at once: tables are linked by foreign keys without ORM relationships, so insert order
-        # must follow call order.
+        # Flushed with the unit of work (foreign keys are checked at commit, so insert order is free).
         self.session.add(row)
-        self.session.flush()
         return row
 
     def flush(self) -> None:
@@ -162,7 +160,8 @@ class ReferenceRepository(Repository[t.ReferencePhoto]):
             t.ReferencePhoto.shop_id == shop_id,
             or_(t.ReferencePhoto.sku_id.in_(list(sku_ids)), t.ReferencePhoto.order_id == order_id),
         )
-        return self.session.scalars(stmt.order_by(t.ReferencePhoto.created_at, t.ReferencePhoto.id)).all()
+        order = (t.ReferencePhoto.created_at, t.ReferencePhoto.frame_seconds, t.ReferencePhoto.id)
+        return self.session.scalars(stmt.order_by(*order)).all()
 
     def for_sku(self, *, sku_id: str) -> Sequence[t.ReferencePhoto]:
         stmt = select(t.ReferencePhoto).where(t.ReferencePhoto.sku_id == sku_id)

@@ -54,6 +54,12 @@ class Base(DeclarativeBase):
 ID = String(40)
 
 
+def _fk(target: str) -> ForeignKey:
+    # Checked at commit, not per statement: a unit of work inserts rows in the order the ORM chooses (there
+    # are no ORM relationships to order them) and flushes once.
+    return ForeignKey(target, deferrable=True, initially="DEFERRED")
+
+
 class Platform(Base):
     __tablename__ = "platforms"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -64,7 +70,7 @@ class Platform(Base):
 class Shop(Base):
     __tablename__ = "shops"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), index=True)
+    platform_id: Mapped[str] = mapped_column(_fk("platforms.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     fast_track: Mapped[bool] = mapped_column(Boolean, default=False)
     fast_track_limit_fen: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -78,8 +84,8 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(100), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20), index=True)
-    shop_id: Mapped[str | None] = mapped_column(ForeignKey("shops.id"), nullable=True, index=True)
-    buyer_id: Mapped[str | None] = mapped_column(ForeignKey("buyers.id"), nullable=True, index=True)
+    shop_id: Mapped[str | None] = mapped_column(_fk("shops.id"), nullable=True, index=True)
+    buyer_id: Mapped[str | None] = mapped_column(_fk("buyers.id"), nullable=True, index=True)
     on_shift: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
@@ -88,7 +94,7 @@ class User(Base):
 class ApiToken(Base):
     __tablename__ = "api_tokens"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[str] = mapped_column(_fk("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime]
@@ -102,7 +108,7 @@ class Buyer(Base):
     __tablename__ = "buyers"
     __table_args__ = (UniqueConstraint("platform_id", "platform_buyer_id"),)
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), index=True)
+    platform_id: Mapped[str] = mapped_column(_fk("platforms.id"), index=True)
     platform_buyer_id: Mapped[str] = mapped_column(String(100))
     person_key: Mapped[str] = mapped_column(String(64), index=True)
     name_enc: Mapped[str] = mapped_column(Text)
@@ -118,7 +124,7 @@ class Sku(Base):
     __tablename__ = "skus"
     __table_args__ = (UniqueConstraint("shop_id", "code"),)
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    shop_id: Mapped[str] = mapped_column(ForeignKey("shops.id"), index=True)
+    shop_id: Mapped[str] = mapped_column(_fk("shops.id"), index=True)
     code: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(300))
     price_fen: Mapped[int] = mapped_column(BigInteger)
@@ -129,8 +135,8 @@ class Order(Base):
     __tablename__ = "orders"
     __table_args__ = (UniqueConstraint("shop_id", "platform_order_id"),)
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    shop_id: Mapped[str] = mapped_column(ForeignKey("shops.id"), index=True)
-    buyer_id: Mapped[str] = mapped_column(ForeignKey("buyers.id"), index=True)
+    shop_id: Mapped[str] = mapped_column(_fk("shops.id"), index=True)
+    buyer_id: Mapped[str] = mapped_column(_fk("buyers.id"), index=True)
     platform_order_id: Mapped[str] = mapped_column(String(100))
     placed_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None] = mapped_column(nullable=True)
@@ -140,8 +146,8 @@ class Order(Base):
 class OrderItem(Base):
     __tablename__ = "order_items"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
-    sku_id: Mapped[str] = mapped_column(ForeignKey("skus.id"))
+    order_id: Mapped[str] = mapped_column(_fk("orders.id"), index=True)
+    sku_id: Mapped[str] = mapped_column(_fk("skus.id"))
     quantity: Mapped[int] = mapped_column(Integer)
     price_fen: Mapped[int] = mapped_column(BigInteger)
 
@@ -163,13 +169,13 @@ class ReferencePhoto(Base):
 
     __tablename__ = "reference_photos"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    shop_id: Mapped[str] = mapped_column(ForeignKey("shops.id"), index=True)
-    sku_id: Mapped[str | None] = mapped_column(ForeignKey("skus.id"), nullable=True, index=True)
-    order_id: Mapped[str | None] = mapped_column(ForeignKey("orders.id"), nullable=True, index=True)
-    claim_id: Mapped[str | None] = mapped_column(ForeignKey("claims.id"), nullable=True, index=True)
+    shop_id: Mapped[str] = mapped_column(_fk("shops.id"), index=True)
+    sku_id: Mapped[str | None] = mapped_column(_fk("skus.id"), nullable=True, index=True)
+    order_id: Mapped[str | None] = mapped_column(_fk("orders.id"), nullable=True, index=True)
+    claim_id: Mapped[str | None] = mapped_column(_fk("claims.id"), nullable=True, index=True)
     kind: Mapped[str] = mapped_column(String(30))  # listing | packing | packing_video_frame
-    blob_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
-    video_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"), nullable=True)
+    blob_sha256: Mapped[str] = mapped_column(_fk("blobs.sha256"))
+    video_sha256: Mapped[str | None] = mapped_column(_fk("blobs.sha256"), nullable=True)
     frame_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     filename: Mapped[str] = mapped_column(String(300))
     uploaded_by: Mapped[str] = mapped_column(ID)
@@ -179,9 +185,9 @@ class ReferencePhoto(Base):
 class Claim(Base):
     __tablename__ = "claims"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    shop_id: Mapped[str] = mapped_column(ForeignKey("shops.id"), index=True)
-    buyer_id: Mapped[str] = mapped_column(ForeignKey("buyers.id"), index=True)
-    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    shop_id: Mapped[str] = mapped_column(_fk("shops.id"), index=True)
+    buyer_id: Mapped[str] = mapped_column(_fk("buyers.id"), index=True)
+    order_id: Mapped[str] = mapped_column(_fk("orders.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))  # refund_only (仅退款) | return_and_refund (退货退款)
     reason: Mapped[str] = mapped_column(Text)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
@@ -203,8 +209,8 @@ class Claim(Base):
 class EvidenceFile(Base):
     __tablename__ = "evidence_files"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"), index=True)
-    blob_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), index=True)
+    claim_id: Mapped[str] = mapped_column(_fk("claims.id"), index=True)
+    blob_sha256: Mapped[str] = mapped_column(_fk("blobs.sha256"), index=True)
     filename: Mapped[str] = mapped_column(String(300))
     party: Mapped[str] = mapped_column(String(20))  # buyer | merchant
     uploaded_by: Mapped[str] = mapped_column(ID)
@@ -217,8 +223,8 @@ class Screening(Base):
 
     __tablename__ = "screenings"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"), index=True)
-    evidence_id: Mapped[str] = mapped_column(ForeignKey("evidence_files.id"), index=True)
+    claim_id: Mapped[str] = mapped_column(_fk("claims.id"), index=True)
+    evidence_id: Mapped[str] = mapped_column(_fk("evidence_files.id"), index=True)
     engine_version: Mapped[str] = mapped_column(String(30))
     risk: Mapped[str] = mapped_column(String(10))
     score: Mapped[float] = mapped_column(Float)
@@ -232,7 +238,7 @@ class ScreeningSignal(Base):
     __tablename__ = "screening_signals"
     __table_args__ = (Index("ix_screening_signals_signal_version", "signal", "version"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    screening_id: Mapped[str] = mapped_column(ForeignKey("screenings.id"), index=True)
+    screening_id: Mapped[str] = mapped_column(_fk("screenings.id"), index=True)
     signal: Mapped[str] = mapped_column(String(50))
     version: Mapped[str] = mapped_column(String(20))
     params_hash: Mapped[str] = mapped_column(String(64))
@@ -248,8 +254,8 @@ class Review(Base):
 
     __tablename__ = "reviews"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"), index=True)
-    reviewer_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    claim_id: Mapped[str] = mapped_column(_fk("claims.id"), index=True)
+    reviewer_id: Mapped[str] = mapped_column(_fk("users.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10))  # review | appeal
     assigned_at: Mapped[datetime]
     due_at: Mapped[datetime]
@@ -260,7 +266,7 @@ class Review(Base):
 class MerchantResponse(Base):
     __tablename__ = "merchant_responses"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"), index=True)
+    claim_id: Mapped[str] = mapped_column(_fk("claims.id"), index=True)
     action: Mapped[str] = mapped_column(String(20))  # accept | dispute | contest
     note: Mapped[str] = mapped_column(Text)
     responded_by: Mapped[str] = mapped_column(ID)
@@ -270,7 +276,7 @@ class MerchantResponse(Base):
 class Decision(Base):
     __tablename__ = "decisions"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"), index=True)
+    claim_id: Mapped[str] = mapped_column(_fk("claims.id"), index=True)
     outcome: Mapped[str] = mapped_column(String(30))
     refund_fen: Mapped[int] = mapped_column(BigInteger)
     automated: Mapped[bool] = mapped_column(Boolean)
@@ -284,7 +290,7 @@ class Decision(Base):
 class Appeal(Base):
     __tablename__ = "appeals"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"), unique=True)
+    claim_id: Mapped[str] = mapped_column(_fk("claims.id"), unique=True)
     party: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(Text)
     appealed_by: Mapped[str] = mapped_column(ID)
@@ -294,7 +300,7 @@ class Appeal(Base):
 class ClaimTransition(Base):
     __tablename__ = "claim_transitions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"), index=True)
+    claim_id: Mapped[str] = mapped_column(_fk("claims.id"), index=True)
     from_state: Mapped[str] = mapped_column(String(30))
     to_state: Mapped[str] = mapped_column(String(30))
     actor: Mapped[str] = mapped_column(ID)
@@ -309,8 +315,8 @@ class CreditEvent(Base):
     __table_args__ = (UniqueConstraint("claim_id", "decision_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     person_key: Mapped[str] = mapped_column(String(64), index=True)
-    claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"), index=True)
-    decision_id: Mapped[str] = mapped_column(ForeignKey("decisions.id"))
+    claim_id: Mapped[str] = mapped_column(_fk("claims.id"), index=True)
+    decision_id: Mapped[str] = mapped_column(_fk("decisions.id"))
     shop_id: Mapped[str] = mapped_column(ID)
     platform_id: Mapped[str] = mapped_column(ID)
     refunded: Mapped[bool] = mapped_column(Boolean)

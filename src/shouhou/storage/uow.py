@@ -27,6 +27,8 @@ class UnitOfWork:
         self._committed = False
 
     def __enter__(self) -> UnitOfWork:
+        if self.write:
+            self.db.write_lock.__enter__()
         s = self.session = self.db.session(write=self.write)
         self.platforms = r.PlatformRepository(s)
         self.shops = r.ShopRepository(s)
@@ -49,7 +51,10 @@ class UnitOfWork:
     def add(self, row: object) -> None:
         """Insert a row of a table without a repository of its own (responses, appeals, decisions)."""
         self.session.add(row)
-        self.session.flush()
+
+    def attach(self, row: object) -> None:
+        """Bring a row read in an earlier unit into this one without reading it again."""
+        self.session.add(row)
 
     def flush(self) -> None:
         self.session.flush()
@@ -67,6 +72,7 @@ class UnitOfWork:
             self.session.rollback()
             raise StorageError(f"the database refused the change: {exc.orig}") from exc
         self._committed = True
+        self.audit.forget_head()
         effects, self._after = self._after, []
         for effect in effects:
             try:
@@ -77,8 +83,12 @@ class UnitOfWork:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if not self._committed:
-            # Rows read in this unit stay usable (loaded, detached) after it ends; nothing is written.
-            self.session.expunge_all()
-            self.session.rollback()
-        self.session.close()
+        try:
+            if not self._committed:
+                # Rows read in this unit stay usable (loaded, detached) after it ends; nothing is written.
+                self.session.expunge_all()
+                self.session.rollback()
+            self.session.close()
+        finally:
+            if self.write:
+                self.db.write_lock.__exit__(None, None, None)

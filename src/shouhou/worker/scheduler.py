@@ -7,7 +7,7 @@ import threading
 import time
 
 from shouhou.audit import service as audit_service
-from shouhou.claims.process import run_timers
+from shouhou.claims.timers import run_timers
 from shouhou.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, UploadFile, status
 
 from shouhou.api.deps import PrincipalDep, RuntimeDep, read_upload
-from shouhou.claims import catalog
+from shouhou.claims import catalog, references
 from shouhou.claims import schemas as s
 
 router = APIRouter(tags=["catalog"])
@@ -71,7 +71,7 @@ def upload_listing_photos(
     photos: Annotated[list[UploadFile], File()],
 ) -> list[s.ReferenceRead]:
     uploads = [read_upload(f, rt.settings.limits.max_bytes) for f in photos]
-    rows = catalog.upload_sku_photos(rt, actor=principal, sku_id=sku_id, uploads=uploads)
+    rows = references.upload_sku_photos(rt, actor=principal, sku_id=sku_id, uploads=uploads)
     return [s.ReferenceRead.model_validate(r) for r in rows]
 
 
@@ -122,5 +122,7 @@ def upload_packing(
 ) -> list[s.ReferenceRead]:
     uploads = [read_upload(f, rt.settings.limits.max_bytes) for f in photos or []]
     vid = read_upload(video, rt.settings.claims.max_video_bytes) if video is not None else None
-    rows = catalog.upload_order_references(rt, actor=principal, order_id=order_id, photos=uploads, video=vid)
+    rows = references.upload_order_references(
+        rt, actor=principal, order_id=order_id, photos=uploads, video=vid
+    )
     return [s.ReferenceRead.model_validate(r) for r in rows]

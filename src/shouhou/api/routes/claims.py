@@ -35,6 +35,10 @@ def _timer(claim: t.Claim, now: datetime) -> s.Timer | None:
     )
 
 
+def _notice(buyer_id: str) -> str:
+    return f"{NOTICE} GET /api/v1/buyers/{buyer_id}/credit"
+
+
 def _read(rt: RuntimeDep, principal: PrincipalDep, claim_id: str) -> s.ClaimRead:
     view = service.get_claim(rt, actor=principal, claim_id=claim_id)
     contact = service.buyer_contact(rt, actor=principal, claim_id=claim_id, reveal=False)
@@ -54,11 +58,11 @@ def _read(rt: RuntimeDep, principal: PrincipalDep, claim_id: str) -> s.ClaimRead
         references=[s.ReferenceRead.model_validate(r) for r in view.references],
         buyer_name=contact.name,
         buyer_phone=contact.phone,
-        notices=[f"{NOTICE} GET /api/v1/buyers/{c.buyer_id}/credit"] if principal.role is Role.BUYER else [],
+        notices=[_notice(c.buyer_id)] if principal.role is Role.BUYER else [],
     )
 
 
-@router.post("/claims", status_code=status.HTTP_201_CREATED, response_model=s.ClaimRead)
+@router.post("/claims", status_code=status.HTTP_201_CREATED, response_model=s.ClaimCreated)
 def create_claim(
     rt: RuntimeDep,
     principal: PrincipalDep,
@@ -69,7 +73,7 @@ def create_claim(
     amount_fen: Annotated[int, Form(gt=0)],
     kind: Annotated[str, Form()] = "refund_only",
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-) -> s.ClaimRead:
+) -> s.ClaimCreated:
     """File a refund claim with photos. Replaying the same Idempotency-Key returns the first claim (200)."""
     claim, created = service.submit_claim(
         rt,
@@ -83,7 +87,12 @@ def create_claim(
     )
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     response.headers["Location"] = f"/api/v1/claims/{claim.id}"
-    return _read(rt, principal, claim.id)
+    # Built from the rows in hand: a submission answers without reading the claim back.
+    return s.ClaimCreated(
+        **s.ClaimSummary.model_validate(claim).model_dump(),
+        timer=_timer(claim, rt.now()),
+        notices=[_notice(claim.buyer_id)],
+    )
 
 
 @router.get("/claims", response_model=s.Page[s.ClaimSummary])

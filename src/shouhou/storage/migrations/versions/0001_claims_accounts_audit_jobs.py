@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-23 08:31:53.074044
+Create Date: 2026-11-23 08:54:29.756602
 """
 
 from __future__ import annotations
@@ -100,10 +100,7 @@ def upgrade() -> None:
         sa.Column("name_masked", sa.String(length=100), nullable=False),
         sa.Column("credit_notice_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["platform_id"],
-            ["platforms.id"],
-        ),
+        sa.ForeignKeyConstraint(["platform_id"], ["platforms.id"], initially="DEFERRED", deferrable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("platform_id", "platform_buyer_id"),
     )
@@ -120,10 +117,7 @@ def upgrade() -> None:
         sa.Column("fast_track_limit_fen", sa.BigInteger(), nullable=False),
         sa.Column("response_window_hours", sa.Float(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["platform_id"],
-            ["platforms.id"],
-        ),
+        sa.ForeignKeyConstraint(["platform_id"], ["platforms.id"], initially="DEFERRED", deferrable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("shops", schema=None) as batch_op:
@@ -138,14 +132,8 @@ def upgrade() -> None:
         sa.Column("placed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["buyer_id"],
-            ["buyers.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["shop_id"],
-            ["shops.id"],
-        ),
+        sa.ForeignKeyConstraint(["buyer_id"], ["buyers.id"], initially="DEFERRED", deferrable=True),
+        sa.ForeignKeyConstraint(["shop_id"], ["shops.id"], initially="DEFERRED", deferrable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("shop_id", "platform_order_id"),
     )
@@ -161,10 +149,7 @@ def upgrade() -> None:
         sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("price_fen", sa.BigInteger(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["shop_id"],
-            ["shops.id"],
-        ),
+        sa.ForeignKeyConstraint(["shop_id"], ["shops.id"], initially="DEFERRED", deferrable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("shop_id", "code"),
     )
@@ -182,14 +167,8 @@ def upgrade() -> None:
         sa.Column("on_shift", sa.Boolean(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["buyer_id"],
-            ["buyers.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["shop_id"],
-            ["shops.id"],
-        ),
+        sa.ForeignKeyConstraint(["buyer_id"], ["buyers.id"], initially="DEFERRED", deferrable=True),
+        sa.ForeignKeyConstraint(["shop_id"], ["shops.id"], initially="DEFERRED", deferrable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("username"),
     )
@@ -206,10 +185,7 @@ def upgrade() -> None:
         sa.Column("label", sa.String(length=100), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["users.id"],
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], initially="DEFERRED", deferrable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash"),
     )
@@ -237,18 +213,9 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=40), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["buyer_id"],
-            ["buyers.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["order_id"],
-            ["orders.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["shop_id"],
-            ["shops.id"],
-        ),
+        sa.ForeignKeyConstraint(["buyer_id"], ["buyers.id"], initially="DEFERRED", deferrable=True),
+        sa.ForeignKeyConstraint(["order_id"], ["orders.id"], initially="DEFERRED", deferrable=True),
+        sa.ForeignKeyConstraint(["shop_id"], ["shops.id"], initially="DEFERRED", deferrable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("claims", schema=None) as batch_op:
@@ -265,14 +232,8 @@ def upgrade() -> None:
         sa.Column("sku_id", sa.String(length=40), nullable=False),
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("price_fen", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["order_id"],
-            ["orders.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["sku_id"],
-            ["skus.id"],
-        ),
+        sa.ForeignKeyConstraint(["order_id"], ["orders.id"], initially="DEFERRED", deferrable=True),
+        sa.ForeignKeyConstraint(["sku_id"], ["skus.id"], initially="DEFERRED", deferrable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("order_items", schema=None) as batch_op:
@@ -286,10 +247,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("appealed_by", sa.String(length=40), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["claim_id"],
-            ["claims.id"],
-        ),
+        sa.ForeignKeyConstraint(["claim_id"], ["claims.id"], initially="DEFERRED", deferrable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("claim_id"),
     )
@@ -302,10 +260,7 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(length=40), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["claim_id"],
-            ["claims.id"],
-        ),
+        sa.ForeignKeyConstraint(["claim_id"], ["claims.id"], initially="DEFERRED", deferrable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("claim_transitions", schema=None) as batch_op:
@@ -323,10 +278,7 @@ def upgrade() -> None:
         sa.Column("forgery_confirmed", sa.Boolean(), nullable=False),
         sa.Column("decided_by", sa.String(length=40), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["claim_id"],
-            ["claims.id"],
-        ),
+        sa.ForeignKeyConstraint(["claim_id"], ["claims.id"], initially="DEFERRED", deferrable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("decisions", schema=None) as batch_op:
@@ -342,14 +294,8 @@ def upgrade() -> None:
         sa.Column("uploaded_by", sa.String(length=40), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("screened", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["blob_sha256"],
-            ["blobs.sha256"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["claim_id"],
-            ["claims.id"],
-        ),
+        sa.ForeignKeyConstraint(["blob_sha256"], ["blobs.sha256"], initially="DEFERRED", deferrable=True),
+        sa.ForeignKeyConstraint(["claim_id"], ["claims.id"], initially="DEFERRED", deferrable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("evidence_files", schema=None) as batch_op:
@@ -364,10 +310,7 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("responded_by", sa.String(length=40), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["claim_id"],
-            ["claims.id"],
-        ),
+        sa.ForeignKeyConstraint(["claim_id"], ["claims.id"], initially="DEFERRED", deferrable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("merchant_responses", schema=None) as batch_op:
@@ -387,30 +330,12 @@ def upgrade() -> None:
         sa.Column("filename", sa.String(length=300), nullable=False),
         sa.Column("uploaded_by", sa.String(length=40), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["blob_sha256"],
-            ["blobs.sha256"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["claim_id"],
-            ["claims.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["order_id"],
-            ["orders.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["shop_id"],
-            ["shops.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["sku_id"],
-            ["skus.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["video_sha256"],
-            ["blobs.sha256"],
-        ),
+        sa.ForeignKeyConstraint(["blob_sha256"], ["blobs.sha256"], initially="DEFERRED", deferrable=True),
+        sa.ForeignKeyConstraint(["claim_id"], ["claims.id"], initially="DEFERRED", deferrable=True),
+        sa.ForeignKeyConstraint(["order_id"], ["orders.id"], initially="DEFERRED", deferrable=True),
+        sa.ForeignKeyConstraint(["shop_id"], ["shops.id"], initially="DEFERRED", deferrable=True),
+        sa.ForeignKeyConstraint(["sku_id"], ["skus.id"], initially="DEFERRED", deferrable=True),
+        sa.ForeignKeyConstraint(["video_sha256"], ["blobs.sha256"], initially="DEFERRED", deferrable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("reference_photos", schema=None) as batch_op:
@@ -429,14 +354,8 @@ def upgrade() -> None:
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("breached", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["claim_id"],
-            ["claims.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["reviewer_id"],
-            ["users.id"],
-        ),
+        sa.ForeignKeyConstraint(["claim_id"], ["claims.id"], initially="DEFERRED", deferrable=True),
+        sa.ForeignKeyConstraint(["reviewer_id"], ["users.id"], initially="DEFERRED", deferrable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("reviews", schema=None) as batch_op:
@@ -458,14 +377,8 @@ def upgrade() -> None:
         sa.Column("superseded", sa.Boolean(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["claim_id"],
-            ["claims.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["decision_id"],
-            ["decisions.id"],
-        ),
+        sa.ForeignKeyConstraint(["claim_id"], ["claims.id"], initially="DEFERRED", deferrable=True),
+        sa.ForeignKeyConstraint(["decision_id"], ["decisions.id"], initially="DEFERRED", deferrable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("claim_id", "decision_id"),
     )
@@ -485,13 +398,9 @@ def upgrade() -> None:
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("result", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["claim_id"], ["claims.id"], initially="DEFERRED", deferrable=True),
         sa.ForeignKeyConstraint(
-            ["claim_id"],
-            ["claims.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["evidence_id"],
-            ["evidence_files.id"],
+            ["evidence_id"], ["evidence_files.id"], initially="DEFERRED", deferrable=True
         ),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -511,10 +420,7 @@ def upgrade() -> None:
         sa.Column("severity", sa.String(length=10), nullable=False),
         sa.Column("score", sa.Float(), nullable=True),
         sa.Column("summary", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["screening_id"],
-            ["screenings.id"],
-        ),
+        sa.ForeignKeyConstraint(["screening_id"], ["screenings.id"], initially="DEFERRED", deferrable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("screening_signals", schema=None) as batch_op:
