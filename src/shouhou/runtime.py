@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from threading import Lock
 
 from shouhou.config import Settings
+from shouhou.notify import LoggingNotifier, Notifier
 from shouhou.privacy.keys import Keys, load_keys
 from shouhou.storage.blobs import BlobStore
 from shouhou.storage.db import Database
@@ -47,6 +48,7 @@ class Runtime:
     keys: Keys
     blobs: BlobStore
     clock: Clock = field(default_factory=SystemClock)
+    notifier: Notifier = field(default_factory=LoggingNotifier)
     # Called after a commit that queued work, so an idle worker wakes at once.
     wake_worker: Callable[[], None] = lambda: None
 

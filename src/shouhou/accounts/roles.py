@@ -13,6 +13,9 @@ class Role(StrEnum):
     MERCHANT = "merchant"  # merchant after-sales staff of one shop
     REVIEWER = "reviewer"  # platform risk/review team
     ADMIN = "admin"
+    AGENT = "agent"  # call-centre agent taking repair requests by phone
+    TECHNICIAN = "technician"  # on-site repair technician
+    SUPERVISOR = "supervisor"  # watches the repair SLA, the uncovered queue, reassigns
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,9 @@ class Principal:
             return Scope(buyer_id=self.buyer_id or "-")
         if self.role is Role.MERCHANT:
             return Scope(shop_id=self.shop_id or "-")
-        return Scope(reviewer_id=self.user_id)
+        if self.role is Role.REVIEWER:
+            return Scope(reviewer_id=self.user_id)
+        return Scope()  # repair roles see no refund claims
 
 
 SYSTEM = Principal(user_id="system", username="system", role=Role.ADMIN)

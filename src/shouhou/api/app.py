@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from shouhou import __version__
 from shouhou.api import errors
-from shouhou.api.routes import catalog, claims, users
+from shouhou.api.routes import catalog, claims, repairs, users
 from shouhou.claims.screening import EngineHolder, screen_claim
 from shouhou.claims.service import SCREEN_JOB
 from shouhou.config import Settings
@@ -83,7 +83,7 @@ def create_app(rt: Runtime, *, background: bool = False) -> FastAPI:
     app.state.scheduler = scheduler
     app.state.engine = holder
     errors.install(app)
-    for module in (claims, catalog, users):
+    for module in (claims, catalog, users, repairs):
         app.include_router(module.router, prefix="/api/v1")
 
     @app.get("/api/v1/health", tags=["meta"])

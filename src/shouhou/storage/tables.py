@@ -48,7 +48,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
 
 
 ID = String(40)
@@ -379,3 +383,7 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     mac: Mapped[str] = mapped_column(String(64))
+
+
+# Repair tables share the metadata (and the migrations) with everything above.
+from shouhou.storage import repair_tables as _repair_tables  # noqa: E402,F401

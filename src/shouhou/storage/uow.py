@@ -9,6 +9,8 @@ from types import TracebackType
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from shouhou.errors import Conflict, StorageError
+from shouhou.storage import repair_repositories as rr
+from shouhou.storage import repair_tables as rt_tables
 from shouhou.storage import repositories as r
 from shouhou.storage.audit_repo import AuditRepository
 from shouhou.storage.db import Database
@@ -46,11 +48,21 @@ class UnitOfWork:
         self.idempotency = r.IdempotencyRepository(s)
         self.jobs = r.JobRepository(s)
         self.audit = AuditRepository(s, self._audit_key)
+        self.brands = rr.BrandRepository(s)
+        self.categories = rr.CategoryRepository(s)
+        self.technicians = rr.TechnicianRepository(s)
+        self.customers = rr.CustomerRepository(s)
+        self.repairs = rr.RepairRepository(s)
+        self.tips = rr.TipRepository(s)
         return self
 
     def add(self, row: object) -> None:
         """Insert a row of a table without a repository of its own (responses, appeals, decisions)."""
         self.session.add(row)
+
+    def add_feedback(self, row: rt_tables.Feedback) -> rt_tables.Feedback:
+        self.session.add(row)
+        return row
 
     def attach(self, row: object) -> None:
         """Bring a row read in an earlier unit into this one without reading it again."""

@@ -8,6 +8,7 @@ import time
 
 from shouhou.audit import service as audit_service
 from shouhou.claims.timers import run_timers
+from shouhou.repairs.timers import run_repair_timers
 from shouhou.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ class Scheduler:
         self._last_checkpoint = 0.0
 
     def tick(self) -> int:
-        fired = run_timers(self.rt)
+        fired = run_timers(self.rt) + run_repair_timers(self.rt)
         if time.monotonic() - self._last_checkpoint >= self.checkpoint_seconds:
             self.checkpoint()
         return fired

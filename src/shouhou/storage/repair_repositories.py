@@ -1,0 +1,199 @@
+"""Repositories of the repair tables (same rules: typed, keyword-only, never commit)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+
+from shouhou.storage import repair_tables as rt
+from shouhou.storage.repositories import Repository
+
+
+class BrandRepository(Repository[rt.Brand]):
+    model = rt.Brand
+    noun = "brand"
+
+    def by_name(self, *, name: str) -> rt.Brand | None:
+        return self.session.scalars(select(rt.Brand).where(rt.Brand.name == name)).first()
+
+    def all(self) -> Sequence[rt.Brand]:
+        return self.session.scalars(select(rt.Brand).order_by(rt.Brand.name)).all()
+
+
+class CategoryRepository(Repository[rt.Category]):
+    model = rt.Category
+    noun = "category"
+
+    def by_code(self, *, code: str) -> rt.Category | None:
+        return self.session.scalars(select(rt.Category).where(rt.Category.code == code)).first()
+
+    def all(self) -> Sequence[rt.Category]:
+        return self.session.scalars(select(rt.Category).order_by(rt.Category.code)).all()
+
+    def fault(self, *, category_id: str, code: str) -> rt.FaultCode | None:
+        stmt = select(rt.FaultCode).where(rt.FaultCode.category_id == category_id, rt.FaultCode.code == code)
+        return self.session.scalars(stmt).first()
+
+    def faults(self, *, category_id: str) -> Sequence[rt.FaultCode]:
+        stmt = select(rt.FaultCode).where(rt.FaultCode.category_id == category_id).order_by(rt.FaultCode.code)
+        return self.session.scalars(stmt).all()
+
+
+class TechnicianRepository(Repository[rt.Technician]):
+    model = rt.Technician
+    noun = "technician"
+
+    def by_user(self, *, user_id: str) -> rt.Technician | None:
+        return self.session.scalars(select(rt.Technician).where(rt.Technician.user_id == user_id)).first()
+
+    def covering(self, *, adcodes: Sequence[str], category_id: str, brand_id: str) -> Sequence[rt.Technician]:
+        """Available technicians who cover one of `adcodes` and have the skill (category, brand or any)."""
+        covers = select(rt.TechnicianCoverage.technician_id).where(
+            rt.TechnicianCoverage.adcode.in_(list(adcodes))
+        )
+        skilled = select(rt.TechnicianSkill.technician_id).where(
+            rt.TechnicianSkill.category_id == category_id,
+            or_(rt.TechnicianSkill.brand_id.is_(None), rt.TechnicianSkill.brand_id == brand_id),
+        )
+        stmt = select(rt.Technician).where(
+            rt.Technician.available, rt.Technician.id.in_(covers), rt.Technician.id.in_(skilled)
+        )
+        return self.session.scalars(stmt.order_by(rt.Technician.id)).all()
+
+    def add_skill(self, row: rt.TechnicianSkill) -> None:
+        self.session.add(row)
+
+    def add_coverage(self, row: rt.TechnicianCoverage) -> None:
+        self.session.add(row)
+
+    def coverage(self, *, technician_id: str) -> Sequence[str]:
+        stmt = select(rt.TechnicianCoverage.adcode).where(
+            rt.TechnicianCoverage.technician_id == technician_id
+        )
+        return self.session.scalars(stmt).all()
+
+    def covered_adcodes(self) -> set[str]:
+        return set(self.session.scalars(select(rt.TechnicianCoverage.adcode).distinct()).all())
+
+    def load(self, *, technician_ids: Sequence[str], held_states: Sequence[str]) -> dict[str, int]:
+        stmt = (
+            select(rt.RepairRequest.technician_id, func.count())
+            .where(
+                rt.RepairRequest.technician_id.in_(list(technician_ids)),
+                rt.RepairRequest.state.in_(list(held_states)),
+            )
+            .group_by(rt.RepairRequest.technician_id)
+        )
+        return {tid: int(n) for tid, n in self.session.execute(stmt).all() if tid}
+
+    def assigned_since(self, *, technician_ids: Sequence[str], since: datetime) -> dict[str, int]:
+        """Jobs given to each technician since `since` (the start of their working day): day capacity."""
+        stmt = (
+            select(rt.RepairRequest.technician_id, func.count())
+            .where(
+                rt.RepairRequest.technician_id.in_(list(technician_ids)),
+                rt.RepairRequest.dispatched_at >= since,
+            )
+            .group_by(rt.RepairRequest.technician_id)
+        )
+        return {tid: int(n) for tid, n in self.session.execute(stmt).all() if tid}
+
+    def all_ids(self) -> Sequence[str]:
+        return self.session.scalars(select(rt.Technician.id).order_by(rt.Technician.id)).all()
+
+
+class CustomerRepository(Repository[rt.Customer]):
+    model = rt.Customer
+    noun = "customer"
+
+    def by_person(self, *, person_key: str) -> rt.Customer | None:
+        return self.session.scalars(select(rt.Customer).where(rt.Customer.person_key == person_key)).first()
+
+
+class RepairRepository(Repository[rt.RepairRequest]):
+    model = rt.RepairRequest
+    noun = "repair request"
+
+    def open_for(
+        self, *, customer_id: str, brand_id: str, category_id: str, open_states: Sequence[str]
+    ) -> rt.RepairRequest | None:
+        stmt = select(rt.RepairRequest).where(
+            rt.RepairRequest.customer_id == customer_id,
+            rt.RepairRequest.brand_id == brand_id,
+            rt.RepairRequest.category_id == category_id,
+            rt.RepairRequest.state.in_(list(open_states)),
+        )
+        return self.session.scalars(stmt.order_by(rt.RepairRequest.created_at)).first()
+
+    def last_closed_for(
+        self, *, customer_id: str, brand_id: str, category_id: str, since: datetime
+    ) -> rt.RepairRequest | None:
+        stmt = select(rt.RepairRequest).where(
+            rt.RepairRequest.customer_id == customer_id,
+            rt.RepairRequest.brand_id == brand_id,
+            rt.RepairRequest.category_id == category_id,
+            rt.RepairRequest.state.in_(["completed", "rated", "closed"]),
+            rt.RepairRequest.completed_at >= since,
+        )
+        return self.session.scalars(stmt.order_by(rt.RepairRequest.completed_at.desc())).first()
+
+    def in_states(self, *, states: Sequence[str], limit: int, offset: int = 0) -> Sequence[rt.RepairRequest]:
+        stmt = select(rt.RepairRequest).where(rt.RepairRequest.state.in_(list(states)))
+        return self.session.scalars(
+            stmt.order_by(rt.RepairRequest.created_at, rt.RepairRequest.id).offset(offset).limit(limit)
+        ).all()
+
+    def for_technician(self, *, technician_id: str, states: Sequence[str]) -> Sequence[rt.RepairRequest]:
+        stmt = select(rt.RepairRequest).where(
+            rt.RepairRequest.technician_id == technician_id, rt.RepairRequest.state.in_(list(states))
+        )
+        return self.session.scalars(stmt.order_by(rt.RepairRequest.created_at)).all()
+
+    def sla_due(self, *, now: datetime, states: Sequence[str], limit: int) -> Sequence[str]:
+        """Open requests past their first-response or on-site deadline, not yet marked breached."""
+        stmt = (
+            select(rt.RepairRequest.id)
+            .where(
+                rt.RepairRequest.state.in_(list(states)),
+                or_(
+                    (rt.RepairRequest.first_response_due <= now)
+                    & ~rt.RepairRequest.first_response_breached
+                    & rt.RepairRequest.first_response_at.is_(None),
+                    (rt.RepairRequest.onsite_due <= now)
+                    & ~rt.RepairRequest.onsite_breached
+                    & rt.RepairRequest.onsite_at.is_(None),
+                ),
+            )
+            .limit(limit)
+        )
+        return self.session.scalars(stmt).all()
+
+    def events(self, *, request_id: str) -> Sequence[rt.RepairEvent]:
+        stmt = select(rt.RepairEvent).where(rt.RepairEvent.request_id == request_id)
+        return self.session.scalars(stmt.order_by(rt.RepairEvent.id)).all()
+
+    def add_event(self, row: rt.RepairEvent) -> None:
+        self.session.add(row)
+
+    def feedback(self, *, request_id: str) -> rt.Feedback | None:
+        return self.session.scalars(select(rt.Feedback).where(rt.Feedback.request_id == request_id)).first()
+
+    def visits(self, *, request_id: str) -> Sequence[rt.Visit]:
+        stmt = select(rt.Visit).where(rt.Visit.request_id == request_id).order_by(rt.Visit.completed_at)
+        return self.session.scalars(stmt).all()
+
+
+class TipRepository(Repository[rt.Tip]):
+    model = rt.Tip
+    noun = "tip"
+
+    def search(self, *, category_id: str | None, words: Sequence[str], limit: int) -> Sequence[rt.Tip]:
+        stmt = select(rt.Tip).where(rt.Tip.published)
+        if category_id:
+            stmt = stmt.where(rt.Tip.category_id == category_id)
+        for word in words:
+            like = f"%{word}%"
+            stmt = stmt.where(or_(rt.Tip.title.like(like), rt.Tip.body_md.like(like), rt.Tip.tags.like(like)))
+        return self.session.scalars(stmt.order_by(rt.Tip.title).limit(limit)).all()
