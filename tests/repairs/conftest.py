@@ -1,5 +1,5 @@
-"""A repair world on a real database (SQLite and PostgreSQL): a brand, categories with fault codes, technicians
-covering real counties, staff users; the clock moves only when a test moves it."""
+"""A repair world on a real database (SQLite and PostgreSQL): brands, categories with fault codes,
+technicians covering real counties, staff users; the clock moves only when a test moves it."""
 
 from __future__ import annotations
 
@@ -55,8 +55,16 @@ class RepairWorld:
         return int(self.client.app.state.scheduler.tick())  # type: ignore[attr-defined]
 
     def intake(self, who: str = "agent", **kw: Any) -> Any:
-        body = {"customer_name": "赵敏", "phone": CUSTOMER_PHONE, "address": CUSTOMER_ADDRESS, "brand": "海尔 Haier",
-                "category": "washing_machine", "description": "不脱水，显示 E4", "channel": "phone", **kw}
+        body = {
+            "customer_name": "赵敏",
+            "phone": CUSTOMER_PHONE,
+            "address": CUSTOMER_ADDRESS,
+            "brand": "海尔 Haier",
+            "category": "washing_machine",
+            "description": "不脱水，显示 E4",
+            "channel": "phone",
+            **kw,
+        }
         return self.post(who, "/api/v1/repairs", json=body)
 
 
@@ -74,19 +82,42 @@ def repair_world(tmp_path: Path, database_url: str) -> Iterator[RepairWorld]:
         admin = accounts.authenticate(rt, w.tokens["admin"])
         catalogue.ensure_brand(rt, actor=admin, name="海尔 Haier", warranty_days=90)
         catalogue.ensure_brand(rt, actor=admin, name="美的 Midea")
-        catalogue.ensure_category(rt, actor=admin, code="washing_machine", name="洗衣机",
-                                  faults=[("E4", "不脱水 / unbalanced", False), ("LEAK", "漏水 / water leak", True)])
-        catalogue.ensure_category(rt, actor=admin, code="safe", name="保险柜",
-                                  faults=[("LOCKED", "锁死打不开 / locked out", True)])
+        catalogue.ensure_category(
+            rt,
+            actor=admin,
+            code="washing_machine",
+            name="洗衣机",
+            faults=[("E4", "不脱水 / unbalanced", False), ("LEAK", "漏水 / water leak", True)],
+        )
+        catalogue.ensure_category(
+            rt, actor=admin, code="safe", name="保险柜", faults=[("LOCKED", "锁死打不开 / locked out", True)]
+        )
         for name, home, coverage, skills in (
-            ("tech_near", "上饶市广信区", ["上饶市广信区", "上饶市信州区"], [catalogue.Skill("washing_machine")]),
-            ("tech_far", "上饶市婺源县", ["上饶市广信区", "上饶市婺源县"],
-             [catalogue.Skill("washing_machine", "海尔 Haier")]),
+            (
+                "tech_near",
+                "上饶市广信区",
+                ["上饶市广信区", "上饶市信州区"],
+                [catalogue.Skill("washing_machine")],
+            ),
+            (
+                "tech_far",
+                "上饶市婺源县",
+                ["上饶市广信区", "上饶市婺源县"],
+                [catalogue.Skill("washing_machine", "海尔 Haier")],
+            ),
             ("tech_safe", "东莞市", ["东莞市"], [catalogue.Skill("safe")]),
         ):
             uid = w.user(name, Role.TECHNICIAN)
-            tech = catalogue.register_technician(rt, actor=admin, display_name=name, phone="13700000000",
-                                                 home=home, coverage=coverage, skills=skills, user_id=uid)
+            tech = catalogue.register_technician(
+                rt,
+                actor=admin,
+                display_name=name,
+                phone="13700000000",
+                home=home,
+                coverage=coverage,
+                skills=skills,
+                user_id=uid,
+            )
             w.ids[f"{name}_tech"] = tech.id
         yield w
     rt.close()

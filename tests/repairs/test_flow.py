@@ -31,19 +31,30 @@ def test_intake_dispatch_visit_feedback_close(repair_world: RepairWorld) -> None
     assert r.json()["state"] == "accepted" and not r.json()["first_response_breached"]
     for action in ("en_route", "on_site"):
         assert w.post(tech, f"/api/v1/repairs/{rid}/steps", json={"action": action}).status_code == 200
-    r = w.post(tech, f"/api/v1/repairs/{rid}/complete", data={
-        "parts": '[{"name": "排水泵", "quantity": 1, "price_fen": 8800}]', "fee_fen": "5000", "notes": "更换排水泵"})
+    r = w.post(
+        tech,
+        f"/api/v1/repairs/{rid}/complete",
+        data={
+            "parts": '[{"name": "排水泵", "quantity": 1, "price_fen": 8800}]',
+            "fee_fen": "5000",
+            "notes": "更换排水泵",
+        },
+    )
     assert r.status_code == 200, r.text
     assert r.json()["state"] == "completed"
     sms = [m for m in w.notifier.sent if m.template == "repair.rate_visit"]
     assert sms and CUSTOMER_PHONE not in str(sms[0])
     bad = w.client.post(f"/api/v1/repairs/{rid}/feedback", json={"rating": 5, "token": "guess"})
     assert bad.status_code == 404
-    r = w.client.post(f"/api/v1/repairs/{rid}/feedback", json={"rating": 2, "comment": "来晚了",
-                                                               "token": sms[0].params["token"]})
+    r = w.client.post(
+        f"/api/v1/repairs/{rid}/feedback",
+        json={"rating": 2, "comment": "来晚了", "token": sms[0].params["token"]},
+    )
     assert r.status_code == 201, r.text
     assert r.json()["points_awarded"] == 10  # the same points for a low score
-    again = w.client.post(f"/api/v1/repairs/{rid}/feedback", json={"rating": 5, "token": sms[0].params["token"]})
+    again = w.client.post(
+        f"/api/v1/repairs/{rid}/feedback", json={"rating": 5, "token": sms[0].params["token"]}
+    )
     assert again.status_code == 409
     w.tick(timedelta(days=7, minutes=1))
     assert w.get("agent", f"/api/v1/repairs/{rid}").json()["state"] == "closed"
@@ -68,15 +79,22 @@ def test_duplicate_call_is_linked_and_repeat_fault_reopens(repair_world: RepairW
 
 def test_emergency_goes_green_channel_and_countyless_city_dispatches(repair_world: RepairWorld) -> None:
     w = repair_world
-    r = w.intake(category="safe", brand="美的 Midea", address="广东省东莞市万江街道 金泰路 8 号",
-                 description="保险柜锁死打不开", fault_code="LOCKED")
+    r = w.intake(
+        category="safe",
+        brand="美的 Midea",
+        address="广东省东莞市万江街道 金泰路 8 号",
+        description="保险柜锁死打不开",
+        fault_code="LOCKED",
+    )
     assert r.status_code == 201, r.text
     req = r.json()
     assert req["priority"] == "emergency" and req["adcode"] == "441900005"
     assert req["technician_id"] == w.ids["tech_safe_tech"]
 
 
-def test_uncovered_queue_alerts_the_supervisor_and_bad_addresses_are_refused(repair_world: RepairWorld) -> None:
+def test_uncovered_queue_alerts_the_supervisor_and_bad_addresses_are_refused(
+    repair_world: RepairWorld,
+) -> None:
     w = repair_world
     r = w.intake(address="北京市海淀区中关村大街 27 号")
     assert r.status_code == 201 and r.json()["state"] == "uncovered"
