@@ -9,7 +9,7 @@ from typing import Final
 from shouhou.claims.sla import deadline_for
 from shouhou.claims.states import TRANSITIONS, ClaimState
 from shouhou.config import ClaimPolicy
-from shouhou.errors import IllegalTransition
+from shouhou.statemachine import check_transition
 from shouhou.storage import tables as t
 from shouhou.storage.uow import UnitOfWork
 
@@ -38,11 +38,7 @@ def transition(
     free-text reason written by a buyer or merchant in the (unerasable) audit log; the history keeps the text.
     """
     src = ClaimState(claim.state)
-    if to not in TRANSITIONS[src]:
-        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[src])) or "nothing (final state)"
-        raise IllegalTransition(
-            f"claim {claim.id} is {src.value}: it cannot go to {to.value} (allowed: {allowed})"
-        )
+    check_transition(TRANSITIONS, src, to, what=f"claim {claim.id}")
     shop = shop if shop is not None and shop.id == claim.shop_id else uow.shops.get_or_raise(id=claim.shop_id)
     claim.state = to.value
     claim.state_entered_at = now

@@ -188,11 +188,10 @@ def complete(
             )
         )
         customer_id = req.customer_id
-        uow.after_commit(
-            lambda: rt_.notifier.send(
-                Message("sms", customer_id, "repair.rate_visit", {"request": request_id, "token": token})
-            )
-        )
+        # The visit's SMS asks for a rating and links the maintenance tips of the appliance's category.
+        tips = f"/api/v1/tips?category={uow.categories.get_or_raise(id=req.category_id).code}"
+        params = {"request": request_id, "token": token, "tips": tips}
+        uow.after_commit(lambda: rt_.notifier.send(Message("sms", customer_id, "repair.rate_visit", params)))
         uow.commit()
         return req, token
 

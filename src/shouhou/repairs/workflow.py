@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shouhou.errors import IllegalTransition
 from shouhou.repairs.states import TRANSITIONS, RepairState
+from shouhou.statemachine import check_transition
 from shouhou.storage import repair_tables as rt
 from shouhou.storage.uow import UnitOfWork
 
@@ -15,11 +15,7 @@ def transition(
 ) -> None:
     """Check the table, stamp the time, record the event and the audit entry; the caller commits once."""
     src = RepairState(req.state)
-    if to not in TRANSITIONS[src]:
-        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[src])) or "nothing (final state)"
-        raise IllegalTransition(
-            f"repair request {req.id} is {src.value}: it cannot go to {to.value} (allowed: {allowed})"
-        )
+    check_transition(TRANSITIONS, src, to, what=f"repair request {req.id}")
     req.state = to.value
     req.state_entered_at = now
     req.updated_at = now
