@@ -146,3 +146,15 @@ def test_contact_masked_for_technician_until_revealed(repair_world: RepairWorld)
     clear = w.get(tech, f"/api/v1/repairs/{req['id']}/contact", params={"reveal": "true"}).json()
     assert clear["phone"] == CUSTOMER_PHONE
     assert w.get("tech_safe", f"/api/v1/repairs/{req['id']}/contact").status_code == 404
+
+
+def test_availability_toggle_takes_a_technician_out_of_dispatch(repair_world: RepairWorld) -> None:
+    w = repair_world
+    near = w.ids["tech_near_tech"]
+    url = f"/api/v1/technicians/{near}/availability"
+    r = w.client.put(url, headers=w.h("tech_near"), params={"available": "false"})
+    assert r.status_code == 200 and r.json()["available"] is False
+    other = w.client.put(url, headers=w.h("tech_far"), params={"available": "true"})
+    assert other.status_code == 404
+    req = w.intake().json()
+    assert req["technician_id"] == w.ids["tech_far_tech"]

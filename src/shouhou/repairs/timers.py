@@ -4,10 +4,12 @@ waiting for a shift or for coverage are dispatched when they can be, finished re
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from shouhou.notify import Message
-from shouhou.repairs.intake import dispatch_one
+from shouhou.repairs import dispatch
+from shouhou.repairs.intake import assign, candidates_for, dispatch_one
 from shouhou.repairs.states import RepairState
 from shouhou.repairs.workflow import transition
 from shouhou.runtime import Runtime
@@ -38,8 +40,7 @@ def run_repair_timers(rt_: Runtime, *, limit: int = 500) -> int:
         ]
     for request_id in due:
         done += _guard(rt_, request_id, lambda uow, req: _breach(rt_, uow, req, now))
-    for request_id in waiting:
-        done += _guard(rt_, request_id, lambda uow, req: _retry(rt_, uow, req, now))
+    done += dispatch_waiting(rt_, waiting, now)
     for request_id in finished:
         done += _guard(rt_, request_id, lambda uow, req: _close(uow, req, now))
     return done
@@ -120,12 +121,35 @@ def _breach(rt_: Runtime, uow: UnitOfWork, req: rt.RepairRequest, now: datetime)
     return True
 
 
-def _retry(rt_: Runtime, uow: UnitOfWork, req: rt.RepairRequest, now: datetime) -> bool:
+def dispatch_waiting(rt_: Runtime, request_ids: Sequence[str], now: datetime) -> int:
+    """Requests that waited (for a shift to start, for coverage, after a decline) are assigned together: one
+    optimal assignment (least total cost within day capacities) rather than first come, first served, which
+    matters when a shift starts with a queue. Requests nobody can take stay where they are."""
+    if not request_ids:
+        return 0
+    with rt_.uow(write=False) as uow:
+        rows = [r for r in (uow.repairs.get(id=i) for i in request_ids) if r is not None]
+        candidates = {r.id: candidates_for(uow, r, now) for r in rows}
+        order = sorted(rows, key=lambda r: (r.priority != "emergency", r.created_at))
+        plan = dispatch.assign_batch([r.id for r in order], candidates, now)
+    done = 0
+    for r in order:
+        tech = plan.get(r.id)
+        if tech is None and candidates[r.id]:
+            continue  # covered, but nobody on shift or with capacity: wait for the next tick
+        done += _guard(rt_, r.id, lambda uow, req, tech=tech: _place(rt_, uow, req, tech, now))
+    return done
+
+
+def _place(rt_: Runtime, uow: UnitOfWork, req: rt.RepairRequest, tech: str | None, now: datetime) -> bool:
     if req.state not in (R.RECEIVED.value, R.UNCOVERED.value, R.REOPENED.value):
-        return False
-    was = req.state
-    tech = dispatch_one(rt_, uow, req, now=now, actor="system")
-    return tech is not None or req.state != was
+        return False  # someone acted since the plan was made
+    if tech is None:
+        was = req.state
+        dispatch_one(rt_, uow, req, now=now, actor="system")  # → the uncovered queue (alerting once)
+        return req.state != was
+    assign(rt_, uow, req, tech, now=now, actor="system", reason="batch assignment of waiting requests")
+    return True
 
 
 def _close(uow: UnitOfWork, req: rt.RepairRequest, now: datetime) -> bool:

@@ -139,6 +139,15 @@ def register(rt: RuntimeDep, principal: PrincipalDep, body: s.TechnicianIn) -> s
     return s.TechnicianRead.model_validate(tech)
 
 
+@router.put("/technicians/{technician_id}/availability", response_model=s.TechnicianRead)
+def availability(
+    rt: RuntimeDep, principal: PrincipalDep, technician_id: str, available: Annotated[bool, Query()]
+) -> s.TechnicianRead:
+    """The technician's own availability toggle (or a supervisor's for them)."""
+    tech = catalogue.set_available(rt, actor=principal, technician_id=technician_id, available=available)
+    return s.TechnicianRead.model_validate(tech)
+
+
 @router.get("/tips", response_model=list[s.TipRead])
 def tips(rt: RuntimeDep, q: str = "", category: str | None = None) -> list[s.TipRead]:
     """Maintenance tips (public), searchable by words and category."""
