@@ -34,6 +34,21 @@ class ClaimPolicy(BaseSettings):
     video_frames: int = Field(default=8, ge=1, le=64)
 
 
+class RepairPolicy(BaseSettings):
+    """Repair SLA defaults (business hours are local Asia/Shanghai); brand overrides replace them per brand:
+    SHOUHOU_REPAIRS_BRAND_OVERRIDES='{"海尔 Haier": {"first_response_minutes": 20, "onsite_hours": 12}}'."""
+
+    model_config = SettingsConfigDict(env_prefix="SHOUHOU_REPAIRS_", frozen=True)
+
+    first_response_minutes: float = Field(default=30, gt=0)
+    onsite_hours: float = Field(default=24, gt=0)
+    emergency_first_response_minutes: float = Field(default=15, gt=0)
+    emergency_onsite_hours: float = Field(default=4, gt=0)
+    opens: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    closes: str = Field(default="20:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    brand_overrides: dict[str, dict[str, float]] = Field(default_factory=dict)
+
+
 class Settings(BaseSettings):
     """Process-wide settings; build once at an entry point and pass explicitly."""
 
@@ -61,6 +76,7 @@ class Settings(BaseSettings):
     # HMAC key chaining the audit log; it must live outside the database.
     audit_key: SecretStr | None = None
     claims: ClaimPolicy = Field(default_factory=ClaimPolicy)
+    repairs: RepairPolicy = Field(default_factory=RepairPolicy)
     # Run the background worker and scheduler inside `shouhou serve`.
     worker_enabled: bool = True
     worker_poll_seconds: float = Field(default=0.5, gt=0)

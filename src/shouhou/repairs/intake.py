@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import time as wallclock
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Final
 
 from shouhou.accounts.roles import Principal, Role
 from shouhou.claims.catalog import require_role
+from shouhou.config import RepairPolicy
 from shouhou.errors import ValidationFailed
 from shouhou.notify import Message
 from shouhou.places import distance_km
@@ -44,7 +45,36 @@ EMERGENCY_WORDS: Final = (
     "smoke",
     "locked",
 )
-SLA = sla.SlaPolicies()
+SLA = sla.SlaPolicies()  # the built-in defaults; a runtime's settings may differ (see sla_policies)
+_POLICIES: dict[int, sla.SlaPolicies] = {}
+
+
+def sla_policies(rt_: Runtime) -> sla.SlaPolicies:
+    """The SLA policies of this runtime's settings (priority defaults, business hours, brand overrides)."""
+    key = id(rt_.settings)
+    if key not in _POLICIES:
+        _POLICIES[key] = policies_from(rt_.settings.repairs)
+    return _POLICIES[key]
+
+
+def policies_from(p: RepairPolicy) -> sla.SlaPolicies:
+    hours = sla.BusinessCalendar(opens=_hhmm(p.opens), closes=_hhmm(p.closes))
+    normal = sla.SlaPolicy(first_response=timedelta(minutes=p.first_response_minutes),
+                           onsite=timedelta(hours=p.onsite_hours), calendar=hours)
+    emergency = sla.SlaPolicy(first_response=timedelta(minutes=p.emergency_first_response_minutes),
+                              onsite=timedelta(hours=p.emergency_onsite_hours), calendar=sla.ALWAYS)
+    overrides = {}
+    for brand, o in p.brand_overrides.items():
+        overrides[(brand, Priority.NORMAL.value)] = sla.SlaPolicy(
+            first_response=timedelta(minutes=o.get("first_response_minutes", p.first_response_minutes)),
+            onsite=timedelta(hours=o.get("onsite_hours", p.onsite_hours)), calendar=hours)
+    return sla.SlaPolicies(defaults={Priority.NORMAL.value: normal, Priority.EMERGENCY.value: emergency},
+                           overrides=overrides)
+
+
+def _hhmm(text: str) -> time:
+    h, m = text.split(":")
+    return time(int(h), int(m))
 
 
 @dataclass(frozen=True)
@@ -165,7 +195,7 @@ def intake(
             req.first_response_at = req.onsite_at = None
             req.first_response_breached = req.onsite_breached = False
             req.pauses = []
-            _start_sla(req, now, brand)
+            _start_sla(rt_, req, now, brand)
         else:
             req = uow.repairs.add(
                 rt.RepairRequest(
@@ -213,15 +243,15 @@ def intake(
                 subject_id=req.id,
                 detail={"priority": priority.value, "adcode": req.adcode, "channel": channel},
             )
-            _start_sla(req, now, brand)
+            _start_sla(rt_, req, now, brand)
         tech_id = dispatch_one(rt_, uow, req, now=now, actor=actor.user_id)
         reopened = earlier is not None and req is earlier
         uow.commit()
         return IntakeResult(req, not reopened, False, reopened, tech_id)
 
 
-def _start_sla(req: rt.RepairRequest, now: datetime, brand: str) -> None:
-    policy = SLA.for_(req.priority, brand)
+def _start_sla(rt_: Runtime, req: rt.RepairRequest, now: datetime, brand: str) -> None:
+    policy = sla_policies(rt_).for_(req.priority, brand)
     req.first_response_due = sla.deadline(policy.calendar, now, policy.first_response, [], now)
     req.onsite_due = sla.deadline(policy.calendar, now, policy.onsite, [], now)
 

@@ -16,7 +16,7 @@ from shouhou.errors import Forbidden, NotFound, RuleViolation, ValidationFailed
 from shouhou.evidence.probe import probe_image
 from shouhou.notify import Message
 from shouhou.repairs import sla
-from shouhou.repairs.intake import SLA, assign, dispatch_one
+from shouhou.repairs.intake import assign, dispatch_one, sla_policies
 from shouhou.repairs.states import HELD_STATES, RepairState, WaitReason
 from shouhou.repairs.workflow import transition
 from shouhou.runtime import Runtime
@@ -58,9 +58,9 @@ def _pauses(req: rt.RepairRequest) -> list[sla.Pause]:
     ]
 
 
-def refresh_deadlines(uow: UnitOfWork, req: rt.RepairRequest, now: datetime) -> None:
+def refresh_deadlines(rt_: Runtime, uow: UnitOfWork, req: rt.RepairRequest, now: datetime) -> None:
     """Deadlines from the request's start, less its pauses (None while a pause is open)."""
-    policy = SLA.for_(req.priority, _brand(uow, req))
+    policy = sla_policies(rt_).for_(req.priority, _brand(uow, req))
     start = req.state_entered_at if req.state == R.REOPENED.value else req.created_at
     pauses = _pauses(req)
     if req.first_response_at is None:
@@ -119,7 +119,7 @@ def step(
             req.pauses = [*req.pauses[:-1], [req.pauses[-1][0], now.isoformat()]]
         else:
             raise ValidationFailed(f"unknown step {action!r}")
-        refresh_deadlines(uow, req, now)
+        refresh_deadlines(rt_, uow, req, now)
         uow.commit()
         return req
 
