@@ -15,6 +15,7 @@ from shouhou.cli import demo as demo_cmd
 from shouhou.cli import inspect as inspect_cmd
 from shouhou.cli import keys as keys_cmd
 from shouhou.cli import places as places_cmd
+from shouhou.cli import repairs as repairs_cmd
 from shouhou.cli import serve as serve_cmd
 from shouhou.cli import users as users_cmd
 from shouhou.errors import AuditTampered, ConfigError, DependencyUnavailable, InputError, ShouhouError
@@ -40,6 +41,7 @@ app.add_typer(claims_cmd.app, name="claims")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(places_cmd.app, name="places")
+app.add_typer(repairs_cmd.app, name="repairs")
 
 
 def exit_code_for(exc: BaseException) -> int:

@@ -126,3 +126,31 @@ def _load_claims(console: Console) -> None:
         "start the service with `.venv/bin/shouhou serve`, then open http://127.0.0.1:8000/api/v1/docs "
         "(API under http://127.0.0.1:8000/api/v1)", highlight=False)
     rt.close()
+    _load_repairs(console)
+
+
+def _load_repairs(console: Console) -> None:
+    """The repairs half of the demo: technicians, staff and repair requests in SHOUHOU_HOME, in-process."""
+    from shouhou.demo.repairs import load
+    from shouhou.runtime import Runtime
+
+    rt = Runtime.open(Settings())
+    try:
+        world = load(rt)
+    finally:
+        rt.close()
+    if not world.loaded:
+        console.print(f"demo repair service already loaded in {rt.settings.home.resolve()}", highlight=False)
+        return
+    table = Table(title=f"demo repair requests ({world.tips} maintenance tips loaded)")
+    for col in ("case", "request", "state", "priority", "technician"):
+        table.add_column(col, no_wrap=True)
+    for r in world.requests:
+        table.add_row(r.case, r.request_id, r.state, r.priority, r.technician or "—")
+    console.print(table)
+    console.print("repair API tokens (shown once):", highlight=False)
+    for who, token in world.tokens.items():
+        console.print(f"  {who:<11} {token}", highlight=False)
+    console.print(
+        "take a call with `SHOUHOU_TOKEN=<agent token> .venv/bin/shouhou repairs new`", highlight=False
+    )

@@ -306,7 +306,8 @@ def dispatch_one(
     """Give the request to the best eligible technician now; otherwise the uncovered queue (supervisor
     alerted) — unless covering technicians exist but are off shift or full: it waits for the next shift."""
     started = wallclock.perf_counter()
-    cands = [c for c in candidates_for(uow, req, now) if c.technician_id not in exclude]
+    covering = candidates_for(uow, req, now)
+    cands = [c for c in covering if c.technician_id not in exclude]
     best = dispatch.pick(cands, now)
     req.dispatch_ms = round((wallclock.perf_counter() - started) * 1000, 3)
     if best is not None:
@@ -321,7 +322,7 @@ def dispatch_one(
             f"{best.open_jobs} open job(s), rating {best.rating:.1f}",
         )
         return best.technician_id
-    if not cands and req.state in (R.RECEIVED, R.REOPENED):
+    if not covering and req.state in (R.RECEIVED, R.REOPENED):
         transition(
             uow,
             req,

@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 
 from shouhou.notify import Message
 from shouhou.repairs import dispatch
+from shouhou.repairs.catalogue import matching_areas
+from shouhou.repairs.dispatch import on_shift
 from shouhou.repairs.intake import assign, candidates_for, dispatch_one
 from shouhou.repairs.states import RepairState
 from shouhou.repairs.workflow import transition
@@ -27,23 +29,43 @@ def run_repair_timers(rt_: Runtime, *, limit: int = 500) -> int:
     done = 0
     with rt_.uow(write=False) as uow:
         due = list(uow.repairs.sla_due(now=now, states=[s.value for s in SLA_STATES], limit=limit))
-        waiting = [
-            r.id
-            for r in uow.repairs.in_states(
-                states=[R.RECEIVED.value, R.UNCOVERED.value, R.REOPENED.value], limit=limit
-            )
-        ]
-        finished = [
-            r.id
-            for r in uow.repairs.in_states(states=[R.COMPLETED.value, R.RATED.value], limit=limit)
-            if r.completed_at is not None and now - r.completed_at >= CLOSE_AFTER
-        ]
+        queued = uow.repairs.in_states(
+            states=[R.RECEIVED.value, R.UNCOVERED.value, R.REOPENED.value], limit=limit
+        )
+        waiting = _dispatchable(uow, queued, now)
+        finished = uow.repairs.completed_before(
+            cutoff=now - CLOSE_AFTER, states=[R.COMPLETED.value, R.RATED.value], limit=limit
+        )
     for request_id in due:
         done += _guard(rt_, request_id, lambda uow, req: _breach(rt_, uow, req, now))
     done += dispatch_waiting(rt_, waiting, now)
     for request_id in finished:
         done += _guard(rt_, request_id, lambda uow, req: _close(uow, req, now))
     return done
+
+
+def _dispatchable(uow: UnitOfWork, rows: Sequence[rt.RepairRequest], now: datetime) -> list[str]:
+    """The waiting requests a retry could move now: a covering, skilled technician is on shift (day capacity
+    is left to the assignment), or nobody covers them and they still have to join the uncovered queue. One
+    query for all; planning for the rest would cost three queries each, every tick, for nothing (a night's
+    calls, all night)."""
+    if not rows:
+        return []
+    serving: dict[tuple[str, str], list[tuple[str | None, str, str]]] = {}
+    areas = sorted({area for r in rows for area in matching_areas(r.adcode)})
+    for area, category_id, brand_id, start, end in uow.technicians.skills_in(adcodes=areas):
+        serving.setdefault((area, category_id), []).append((brand_id, start, end))
+    out = []
+    for r in rows:
+        shifts = [
+            (start, end)
+            for area in matching_areas(r.adcode)
+            for brand_id, start, end in serving.get((area, r.category_id), ())
+            if brand_id in (None, r.brand_id)
+        ]
+        if any(on_shift(start, end, now) for start, end in shifts) if shifts else r.state != R.UNCOVERED:
+            out.append(r.id)
+    return out
 
 
 def _guard(rt_: Runtime, request_id: str, work: object) -> int:

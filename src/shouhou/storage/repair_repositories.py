@@ -103,6 +103,24 @@ class TechnicianRepository(Repository[rt.Technician]):
     def all_ids(self) -> Sequence[str]:
         return self.session.scalars(select(rt.Technician.id).order_by(rt.Technician.id)).all()
 
+    def skills_in(self, *, adcodes: Sequence[str]) -> list[tuple[str, str, str | None, str, str]]:
+        """(area, category_id, brand_id or None for every brand, shift_start, shift_end) of each skill of each
+        available technician covering one of `adcodes`: who could serve there, and when."""
+        stmt = (
+            select(
+                rt.TechnicianCoverage.adcode,
+                rt.TechnicianSkill.category_id,
+                rt.TechnicianSkill.brand_id,
+                rt.Technician.shift_start,
+                rt.Technician.shift_end,
+            )
+            .join(rt.Technician, rt.Technician.id == rt.TechnicianCoverage.technician_id)
+            .join(rt.TechnicianSkill, rt.TechnicianSkill.technician_id == rt.Technician.id)
+            .where(rt.Technician.available, rt.TechnicianCoverage.adcode.in_(list(adcodes)))
+            .distinct()
+        )
+        return [(a, c, b, s, e) for a, c, b, s, e in self.session.execute(stmt).all()]
+
 
 class CustomerRepository(Repository[rt.Customer]):
     model = rt.Customer
@@ -144,6 +162,16 @@ class RepairRepository(Repository[rt.RepairRequest]):
         return self.session.scalars(
             stmt.order_by(rt.RepairRequest.created_at, rt.RepairRequest.id).offset(offset).limit(limit)
         ).all()
+
+    def completed_before(self, *, cutoff: datetime, states: Sequence[str], limit: int) -> Sequence[str]:
+        """Ids of requests in `states` whose visit was completed at or before `cutoff`, oldest first."""
+        stmt = (
+            select(rt.RepairRequest.id)
+            .where(rt.RepairRequest.state.in_(list(states)), rt.RepairRequest.completed_at <= cutoff)
+            .order_by(rt.RepairRequest.completed_at, rt.RepairRequest.id)
+            .limit(limit)
+        )
+        return self.session.scalars(stmt).all()
 
     def for_technician(self, *, technician_id: str, states: Sequence[str]) -> Sequence[rt.RepairRequest]:
         stmt = select(rt.RepairRequest).where(
