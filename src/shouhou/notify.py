@@ -28,7 +28,9 @@ class Notifier(Protocol):
 class LoggingNotifier:
     def send(self, message: Message) -> None:
         m = message
-        log.info("notify %s → %s: %s %s", m.channel, m.recipient, m.template, m.params)
+        # One-time tokens are secrets of the recipient: the log gets their presence, not their value.
+        shown = {k: ("***" if "token" in k else v) for k, v in m.params.items()}
+        log.info("notify %s → %s: %s %s", m.channel, m.recipient, m.template, shown)
 
 
 class RecordingNotifier:
