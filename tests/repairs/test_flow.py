@@ -158,3 +158,22 @@ def test_availability_toggle_takes_a_technician_out_of_dispatch(repair_world: Re
     assert other.status_code == 404
     req = w.intake().json()
     assert req["technician_id"] == w.ids["tech_far_tech"]
+
+
+def test_a_declined_job_is_not_offered_back_to_the_decliner(repair_world: RepairWorld) -> None:
+    w = repair_world
+    far = w.ids["tech_far_tech"]
+    url = f"/api/v1/technicians/{far}/availability"
+    w.client.put(url, headers=w.h("tech_far"), params={"available": "false"})
+    req = w.intake().json()
+    assert req["technician_id"] == w.ids["tech_near_tech"]
+    r = w.post("tech_near", f"/api/v1/repairs/{req['id']}/steps", json={"action": "decline", "reason": "远"})
+    assert r.status_code == 200, r.text
+    # Nobody else available covers it: the uncovered queue (the supervisor is alerted), not the decliner.
+    assert r.json()["state"] == "uncovered" and r.json()["technician_id"] is None
+    w.tick(timedelta(minutes=5))
+    again = w.get("agent", f"/api/v1/repairs/{req['id']}").json()
+    assert again["technician_id"] is None  # only the decliner covers it: it waits for someone else
+    w.client.put(url, headers=w.h("tech_far"), params={"available": "true"})
+    w.tick(timedelta(minutes=5))
+    assert w.get("agent", f"/api/v1/repairs/{req['id']}").json()["technician_id"] == far

@@ -262,6 +262,10 @@ def candidates_for(uow: UnitOfWork, req: rt.RepairRequest, now: datetime) -> lis
     )
     if not techs:
         return []
+    declined = {e.reason for e in uow.repairs.events(request_id=req.id) if e.kind == "declined"}
+    techs = [t for t in techs if t.id not in declined]
+    if not techs:
+        return []
     ids = [t.id for t in techs]
     load = uow.technicians.load(technician_ids=ids, held_states=[s.value for s in HELD_STATES])
     today = uow.technicians.assigned_since(technician_ids=ids, since=_local_midnight(now))

@@ -98,6 +98,16 @@ def step(
             transition(uow, req, to=R.RECEIVED, actor=actor.user_id, now=now, reason=reason or "declined")
             declined = req.technician_id
             req.technician_id = None
+            # Remembered, so no later dispatch (a timer tick, a batch) offers it to them again.
+            uow.repairs.add_event(
+                rt.RepairEvent(
+                    request_id=req.id,
+                    kind="declined",
+                    actor=actor.user_id,
+                    reason=declined or "",
+                    created_at=now,
+                )
+            )
             dispatch_one(rt_, uow, req, now=now, actor="system", exclude=frozenset({declined or ""}))
         elif action == "wait":
             try:

@@ -54,7 +54,9 @@ def get(rt: RuntimeDep, principal: PrincipalDep, request_id: str) -> s.RepairDet
 @router.post("/repairs/{request_id}/steps", response_model=s.RepairDetail)
 def step(rt: RuntimeDep, principal: PrincipalDep, request_id: str, body: s.StepIn) -> s.RepairDetail:
     """accept | en_route | on_site | decline | wait (reason customer|parts) | resume."""
-    service.step(rt, actor=principal, request_id=request_id, action=body.action, reason=body.reason)
+    req = service.step(rt, actor=principal, request_id=request_id, action=body.action, reason=body.reason)
+    if body.action == "decline":  # no longer the caller's job: answer with the row, not a read
+        return s.RepairDetail(**s.RepairRead.model_validate(req).model_dump(), events=[])
     return _detail(rt, principal, request_id)
 
 
