@@ -44,7 +44,7 @@ class Candidate:
         return (self.rating_sum + prior) / (self.rating_count + RATING_PRIOR_WEIGHT)
 
 
-def _hhmm(text: str) -> time:
+def parse_hhmm(text: str) -> time:
     h, m = text.split(":")
     return time(int(h), int(m))
 
@@ -52,7 +52,7 @@ def _hhmm(text: str) -> time:
 def on_shift(shift_start: str, shift_end: str, at: datetime) -> bool:
     """Whether `at` (aware) falls in the local shift; a shift may run past midnight (20:00–08:00)."""
     local = at.astimezone(SHANGHAI).time()
-    start, end = _hhmm(shift_start), _hhmm(shift_end)
+    start, end = parse_hhmm(shift_start), parse_hhmm(shift_end)
     if start == end:
         return True
     if start < end:

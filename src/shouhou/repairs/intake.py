@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time as wallclock
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Final
 
 from shouhou.accounts.roles import Principal, Role
@@ -58,7 +58,7 @@ def sla_policies(rt_: Runtime) -> sla.SlaPolicies:
 
 
 def policies_from(p: RepairPolicy) -> sla.SlaPolicies:
-    hours = sla.BusinessCalendar(opens=_hhmm(p.opens), closes=_hhmm(p.closes))
+    hours = sla.BusinessCalendar(opens=dispatch.parse_hhmm(p.opens), closes=dispatch.parse_hhmm(p.closes))
     normal = sla.SlaPolicy(first_response=timedelta(minutes=p.first_response_minutes),
                            onsite=timedelta(hours=p.onsite_hours), calendar=hours)
     emergency = sla.SlaPolicy(first_response=timedelta(minutes=p.emergency_first_response_minutes),
@@ -70,11 +70,6 @@ def policies_from(p: RepairPolicy) -> sla.SlaPolicies:
             onsite=timedelta(hours=o.get("onsite_hours", p.onsite_hours)), calendar=hours)
     return sla.SlaPolicies(defaults={Priority.NORMAL.value: normal, Priority.EMERGENCY.value: emergency},
                            overrides=overrides)
-
-
-def _hhmm(text: str) -> time:
-    h, m = text.split(":")
-    return time(int(h), int(m))
 
 
 @dataclass(frozen=True)
