@@ -132,6 +132,61 @@ class World:
         return dict(r.json())
 
 
+def populate(w: World) -> None:
+    """Shops A and B, a SKU with its listing photo, three orders, two buyers, merchants and reviewers."""
+    w.user("admin", Role.ADMIN)
+    plat = w.post("admin", "/api/v1/platforms", json={"name": "淘宝 demo"}).json()["id"]
+    for shop_name in ("shopA", "shopB"):
+        r = w.post("admin", "/api/v1/shops", json={"platform_id": plat, "name": shop_name})
+        assert r.status_code == 201, r.text
+        w.ids[shop_name] = r.json()["id"]
+    w.ids["platform"] = plat
+    r = w.post(
+        "admin",
+        f"/api/v1/shops/{w.ids['shopA']}/skus",
+        json={"code": "HELMET-1", "title": "宇航员头盔 模型", "price_fen": 19900},
+    )
+    w.ids["sku"] = r.json()["id"]
+    r = w.post(
+        "admin",
+        f"/api/v1/skus/{w.ids['sku']}/reference-photos",
+        files=[("photos", ("listing.jpg", jpeg(listing_rgb(), quality=92), "image/jpeg"))],
+    )
+    assert r.status_code == 201, r.text
+    for order, (phone, pid) in {
+        "order1": (BUYER_PHONE, "tb-buyer-1"),
+        "order2": ("13900001111", "tb-buyer-2"),
+        "order3": (BUYER_PHONE, "tb-buyer-1"),
+    }.items():
+        r = w.post(
+            "admin",
+            "/api/v1/orders",
+            json={
+                "shop_id": w.ids["shopA"],
+                "platform_order_id": f"TB-{order}",
+                "buyer": {
+                    "platform_buyer_id": pid,
+                    "name": BUYER_NAME if pid.endswith("1") else "李四",
+                    "phone": phone,
+                    "address": BUYER_ADDRESS,
+                },
+                "items": [{"sku_id": w.ids["sku"], "quantity": 1, "price_fen": 19900}],
+                "placed_at": "2026-10-28T08:00:00+08:00",
+                "delivered_at": "2026-11-01T15:00:00+08:00",
+            },
+        )
+        assert r.status_code == 201, r.text
+        w.ids[order] = r.json()["id"]
+        w.ids[f"buyer_of_{order}"] = r.json()["buyer_id"]
+    w.user("buyer1", Role.BUYER, buyer_id=w.ids["buyer_of_order1"])
+    w.user("buyer2", Role.BUYER, buyer_id=w.ids["buyer_of_order2"])
+    w.user("merchantA", Role.MERCHANT, shop_id=w.ids["shopA"])
+    w.user("merchantB", Role.MERCHANT, shop_id=w.ids["shopB"])
+    w.user("rev1", Role.REVIEWER, on_shift=True)
+    w.user("rev2", Role.REVIEWER, on_shift=True)
+    w.user("rev_off", Role.REVIEWER, on_shift=False)
+
+
 @pytest.fixture
 def world(tmp_path: Path, database_url: str) -> Iterator[World]:
     clock = ManualClock(datetime(2026, 11, 2, 2, 0, tzinfo=UTC))
@@ -139,56 +194,6 @@ def world(tmp_path: Path, database_url: str) -> Iterator[World]:
     app = create_app(rt, background=False)
     with TestClient(app) as client:
         w = World(rt=rt, client=client, clock=clock)
-        w.user("admin", Role.ADMIN)
-        plat = w.post("admin", "/api/v1/platforms", json={"name": "淘宝 demo"}).json()["id"]
-        for shop_name in ("shopA", "shopB"):
-            r = w.post("admin", "/api/v1/shops", json={"platform_id": plat, "name": shop_name})
-            assert r.status_code == 201, r.text
-            w.ids[shop_name] = r.json()["id"]
-        w.ids["platform"] = plat
-        r = w.post(
-            "admin",
-            f"/api/v1/shops/{w.ids['shopA']}/skus",
-            json={"code": "HELMET-1", "title": "宇航员头盔 模型", "price_fen": 19900},
-        )
-        w.ids["sku"] = r.json()["id"]
-        r = w.post(
-            "admin",
-            f"/api/v1/skus/{w.ids['sku']}/reference-photos",
-            files=[("photos", ("listing.jpg", jpeg(listing_rgb(), quality=92), "image/jpeg"))],
-        )
-        assert r.status_code == 201, r.text
-        for order, (phone, pid) in {
-            "order1": (BUYER_PHONE, "tb-buyer-1"),
-            "order2": ("13900001111", "tb-buyer-2"),
-            "order3": (BUYER_PHONE, "tb-buyer-1"),
-        }.items():
-            r = w.post(
-                "admin",
-                "/api/v1/orders",
-                json={
-                    "shop_id": w.ids["shopA"],
-                    "platform_order_id": f"TB-{order}",
-                    "buyer": {
-                        "platform_buyer_id": pid,
-                        "name": BUYER_NAME if pid.endswith("1") else "李四",
-                        "phone": phone,
-                        "address": BUYER_ADDRESS,
-                    },
-                    "items": [{"sku_id": w.ids["sku"], "quantity": 1, "price_fen": 19900}],
-                    "placed_at": "2026-10-28T08:00:00+08:00",
-                    "delivered_at": "2026-11-01T15:00:00+08:00",
-                },
-            )
-            assert r.status_code == 201, r.text
-            w.ids[order] = r.json()["id"]
-            w.ids[f"buyer_of_{order}"] = r.json()["buyer_id"]
-        w.user("buyer1", Role.BUYER, buyer_id=w.ids["buyer_of_order1"])
-        w.user("buyer2", Role.BUYER, buyer_id=w.ids["buyer_of_order2"])
-        w.user("merchantA", Role.MERCHANT, shop_id=w.ids["shopA"])
-        w.user("merchantB", Role.MERCHANT, shop_id=w.ids["shopB"])
-        w.user("rev1", Role.REVIEWER, on_shift=True)
-        w.user("rev2", Role.REVIEWER, on_shift=True)
-        w.user("rev_off", Role.REVIEWER, on_shift=False)
+        populate(w)
         yield w
     rt.close()

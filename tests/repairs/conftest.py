@@ -68,6 +68,55 @@ class RepairWorld:
         return self.post(who, "/api/v1/repairs", json=body)
 
 
+def populate(w: RepairWorld) -> None:
+    """Brands, categories with fault codes, an agent, a supervisor and three technicians on real counties."""
+    rt = w.rt
+    if "admin" not in w.tokens:  # the web tests share one admin with the claims world
+        w.user("admin", Role.ADMIN)
+    w.user("agent", Role.AGENT)
+    w.user("super", Role.SUPERVISOR)
+    admin = accounts.authenticate(rt, w.tokens["admin"])
+    catalogue.ensure_brand(rt, actor=admin, name="海尔 Haier", warranty_days=90)
+    catalogue.ensure_brand(rt, actor=admin, name="美的 Midea")
+    catalogue.ensure_category(
+        rt,
+        actor=admin,
+        code="washing_machine",
+        name="洗衣机",
+        faults=[("E4", "不脱水 / unbalanced", False), ("LEAK", "漏水 / water leak", True)],
+    )
+    catalogue.ensure_category(
+        rt, actor=admin, code="safe", name="保险柜", faults=[("LOCKED", "锁死打不开 / locked out", True)]
+    )
+    for name, home, coverage, skills in (
+        (
+            "tech_near",
+            "上饶市广信区",
+            ["上饶市广信区", "上饶市信州区"],
+            [catalogue.Skill("washing_machine")],
+        ),
+        (
+            "tech_far",
+            "上饶市婺源县",
+            ["上饶市广信区", "上饶市婺源县"],
+            [catalogue.Skill("washing_machine", "海尔 Haier")],
+        ),
+        ("tech_safe", "东莞市", ["东莞市"], [catalogue.Skill("safe")]),
+    ):
+        uid = w.user(name, Role.TECHNICIAN)
+        tech = catalogue.register_technician(
+            rt,
+            actor=admin,
+            display_name=name,
+            phone="13700000000",
+            home=home,
+            coverage=coverage,
+            skills=skills,
+            user_id=uid,
+        )
+        w.ids[f"{name}_tech"] = tech.id
+
+
 @pytest.fixture
 def repair_world(tmp_path: Path, database_url: str) -> Iterator[RepairWorld]:
     clock = ManualClock(MORNING)
@@ -76,48 +125,6 @@ def repair_world(tmp_path: Path, database_url: str) -> Iterator[RepairWorld]:
     rt.notifier = notifier
     with TestClient(create_app(rt, background=False)) as client:
         w = RepairWorld(rt=rt, client=client, clock=clock, notifier=notifier)
-        w.user("admin", Role.ADMIN)
-        w.user("agent", Role.AGENT)
-        w.user("super", Role.SUPERVISOR)
-        admin = accounts.authenticate(rt, w.tokens["admin"])
-        catalogue.ensure_brand(rt, actor=admin, name="海尔 Haier", warranty_days=90)
-        catalogue.ensure_brand(rt, actor=admin, name="美的 Midea")
-        catalogue.ensure_category(
-            rt,
-            actor=admin,
-            code="washing_machine",
-            name="洗衣机",
-            faults=[("E4", "不脱水 / unbalanced", False), ("LEAK", "漏水 / water leak", True)],
-        )
-        catalogue.ensure_category(
-            rt, actor=admin, code="safe", name="保险柜", faults=[("LOCKED", "锁死打不开 / locked out", True)]
-        )
-        for name, home, coverage, skills in (
-            (
-                "tech_near",
-                "上饶市广信区",
-                ["上饶市广信区", "上饶市信州区"],
-                [catalogue.Skill("washing_machine")],
-            ),
-            (
-                "tech_far",
-                "上饶市婺源县",
-                ["上饶市广信区", "上饶市婺源县"],
-                [catalogue.Skill("washing_machine", "海尔 Haier")],
-            ),
-            ("tech_safe", "东莞市", ["东莞市"], [catalogue.Skill("safe")]),
-        ):
-            uid = w.user(name, Role.TECHNICIAN)
-            tech = catalogue.register_technician(
-                rt,
-                actor=admin,
-                display_name=name,
-                phone="13700000000",
-                home=home,
-                coverage=coverage,
-                skills=skills,
-                user_id=uid,
-            )
-            w.ids[f"{name}_tech"] = tech.id
+        populate(w)
         yield w
     rt.close()

@@ -18,6 +18,7 @@ from shouhou.claims.screening import EngineHolder, screen_claim
 from shouhou.claims.service import SCREEN_JOB
 from shouhou.config import Settings
 from shouhou.runtime import Runtime
+from shouhou.web.app import install_web
 from shouhou.worker.queue import Worker
 from shouhou.worker.scheduler import Scheduler
 
@@ -85,6 +86,8 @@ def create_app(rt: Runtime, *, background: bool = False) -> FastAPI:
     errors.install(app)
     for module in (claims, catalog, users, repairs):
         app.include_router(module.router, prefix="/api/v1")
+
+    install_web(app)
 
     @app.get("/api/v1/health", tags=["meta"])
     def health() -> dict[str, str]:

@@ -100,6 +100,31 @@ class UserRepository(Repository[t.User]):
         return self.session.scalars(stmt.order_by(t.User.id).offset(offset).limit(limit)).all(), total
 
 
+class WebSessionRepository(Repository[t.WebSession]):
+    model = t.WebSession
+    noun = "session"
+
+    def active_user(self, *, session_id: str, now: datetime) -> t.User | None:
+        stmt = (
+            select(t.User)
+            .join(t.WebSession, t.WebSession.user_id == t.User.id)
+            .where(
+                t.WebSession.id == session_id,
+                t.WebSession.revoked_at.is_(None),
+                t.WebSession.expires_at > now,
+                t.User.active,
+            )
+        )
+        return self.session.scalars(stmt).first()
+
+    def revoke_for_user(self, *, user_id: str, now: datetime) -> None:
+        self.session.execute(
+            update(t.WebSession)
+            .where(t.WebSession.user_id == user_id, t.WebSession.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+
 class BuyerRepository(Repository[t.Buyer]):
     model = t.Buyer
     noun = "buyer"

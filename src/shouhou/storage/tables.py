@@ -93,6 +93,19 @@ class User(Base):
     on_shift: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # scrypt hash for the web console's sign-in; None: the user signs in with API tokens only.
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True, default=None)
+
+
+class WebSession(Base):
+    """A signed-in browser: the id is the SHA-256 of the cookie's random token (the token is never stored)."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(_fk("users.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True, default=None)
 
 
 class ApiToken(Base):

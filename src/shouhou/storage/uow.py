@@ -35,6 +35,7 @@ class UnitOfWork:
         self.platforms = r.PlatformRepository(s)
         self.shops = r.ShopRepository(s)
         self.users = r.UserRepository(s)
+        self.web_sessions = r.WebSessionRepository(s)
         self.buyers = r.BuyerRepository(s)
         self.skus = r.SkuRepository(s)
         self.orders = r.OrderRepository(s)

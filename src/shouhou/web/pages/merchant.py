@@ -1,0 +1,7 @@
+"""Console pages: merchant."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
