@@ -23,8 +23,8 @@ from tests.api.conftest import World, settings_for
 from tests.api.conftest import populate as populate_claims
 from tests.repairs.conftest import RepairWorld
 from tests.repairs.conftest import populate as populate_repairs
+from tests.web.live import PASSWORD, chromium, live  # noqa: F401 - fixtures for the browser stories
 
-PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 

@@ -149,6 +149,10 @@ class SkuRepository(Repository[t.Sku]):
     def by_code(self, *, shop_id: str, code: str) -> t.Sku | None:
         return self.session.scalars(select(t.Sku).where(t.Sku.shop_id == shop_id, t.Sku.code == code)).first()
 
+    def for_shop(self, *, shop_id: str) -> Sequence[t.Sku]:
+        stmt = select(t.Sku).where(t.Sku.shop_id == shop_id).order_by(t.Sku.code, t.Sku.id)
+        return self.session.scalars(stmt).all()
+
 
 class OrderRepository(Repository[t.Order]):
     model = t.Order
@@ -159,6 +163,14 @@ class OrderRepository(Repository[t.Order]):
 
     def add_item(self, item: t.OrderItem) -> None:
         self.session.add(item)
+
+    def for_buyer(self, *, buyer_id: str, offset: int, limit: int) -> tuple[Sequence[t.Order], int]:
+        stmt = select(t.Order).where(t.Order.buyer_id == buyer_id)
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        rows = self.session.scalars(
+            stmt.order_by(t.Order.placed_at.desc(), t.Order.id.desc()).offset(offset).limit(limit)
+        ).all()
+        return rows, total
 
 
 class BlobRepository(Repository[t.Blob]):
