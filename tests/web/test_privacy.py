@@ -13,7 +13,7 @@ from tests.api.conftest import BUYER_ADDRESS, BUYER_NAME, BUYER_PHONE, forged_rg
 from tests.repairs.conftest import CUSTOMER_ADDRESS, CUSTOMER_PHONE
 from tests.web.conftest import Browser, WebWorld
 
-FULL_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+FULL_PHONE = re.compile(r"(?<![0-9A-Za-z_])1[3-9]\d{9}(?![0-9A-Za-z])")  # ids are hex: not phones
 LINK = re.compile(r'href="([^"#]+)"')
 # Only pages: static files and images are not HTML; nothing that reveals is reachable by GET anyway.
 SKIP = ("/static/", "/media/", "/api/", "/logout")

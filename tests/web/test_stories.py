@@ -138,7 +138,7 @@ STORY_ADDRESS = "广东省佛山市顺德区大良街道 凤山中路 8 号 3 �
 def repair_state(live: Live, request_id: str) -> str:
     from shouhou.repairs import service as repairs
 
-    return str(repairs.get(live.rt, actor=SYSTEM, request_id=request_id).state)
+    return str(repairs.get(live.rt, actor=SYSTEM, request_id=request_id)[0].state)
 
 
 def test_story_repair_dispatched_completed_rated(live: Live, chromium: Any, tmp_path: Path) -> None:
@@ -169,7 +169,7 @@ def test_story_repair_dispatched_completed_rated(live: Live, chromium: Any, tmp_
     agent.locator("[name=customer_name]").fill("陈美玲")
     agent.locator("[name=phone]").fill("13698765432")
     agent.locator("[name=address]").fill(STORY_ADDRESS)
-    agent.locator("[name=brand]").select_option(label=re.compile("海尔"))
+    agent.locator("[name=brand]").select_option("海尔 Haier")
     agent.locator("[name=category]").select_option("washing_machine")
     agent.locator("[name=description]").fill("洗衣机不脱水，显示 E4")
     live.shot(agent, "agent-intake-form")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from shouhou.accounts.roles import Principal, Role
-from shouhou.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from shouhou.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from shouhou.runtime import Runtime
 from shouhou.storage import tables as t
 from shouhou.storage.ids import new_id
@@ -150,3 +150,44 @@ def get_user(rt: Runtime, *, user_id: str) -> t.User:
 def list_users(rt: Runtime, *, role: str | None, offset: int, limit: int) -> tuple[Sequence[t.User], int]:
     with rt.uow(write=False) as uow:
         return uow.users.list(role=role, offset=offset, limit=limit)
+
+
+def user_by_username(rt: Runtime, *, username: str) -> t.User:
+    with rt.uow(write=False) as uow:
+        user = uow.users.by_username(username=username.strip())
+        if user is None:
+            raise NotFound(f"user {username!r} not found")
+        return user
+
+
+def usernames(rt: Runtime, *, user_ids: Sequence[str]) -> dict[str, str]:
+    """Login names by user id, for the ids that name a user (others, such as "system", are left out)."""
+    with rt.uow(write=False) as uow:
+        found = (uow.users.get(id=uid) for uid in sorted(set(user_ids)))
+        return {u.id: u.username for u in found if u is not None}
+
+
+def set_active(rt: Runtime, *, actor: Principal, user_id: str, active: bool) -> t.User:
+    """Deactivate (or reactivate) a user: a deactivated user's API tokens and sessions stop working at once
+    (both are checked against `active`); their open sessions are ended too. An admin cannot lock themself
+    out this way."""
+    if actor.role is not Role.ADMIN:
+        raise Forbidden(f"the {actor.role.value} role may not do this")
+    if not active and user_id == actor.user_id:
+        raise ValidationFailed("you cannot deactivate your own account")
+    now = rt.now()
+    with rt.uow(write=True) as uow:
+        user = uow.users.lock_or_raise(id=user_id)
+        user.active = active
+        if not active:
+            uow.web_sessions.revoke_for_user(user_id=user.id, now=now)
+        uow.audit.append(
+            at=now,
+            actor=actor.user_id,
+            action="user.activated" if active else "user.deactivated",
+            subject_type="user",
+            subject_id=user.id,
+            detail={"active": active},
+        )
+        uow.commit()
+        return user

@@ -313,3 +313,44 @@ def _audit(
     uow.audit.append(
         at=now, actor=actor.user_id, action=action, subject_type=kind, subject_id=subject, detail=detail
     )
+
+
+# ----- admin lists
+
+
+@dataclass(frozen=True)
+class PlatformRow:
+    platform: t.Platform
+    shops: int
+
+
+@dataclass(frozen=True)
+class ShopRow:
+    shop: t.Shop
+    platform: str  # the platform's name
+    skus: int
+
+
+def list_platforms(rt: Runtime, *, actor: Principal) -> list[PlatformRow]:
+    """Every platform with its number of shops (admin)."""
+    require_role(actor, Role.ADMIN)
+    with rt.uow(write=False) as uow:
+        platforms = uow.platforms.all()
+        per_platform = uow.shops.counts_by_platform()
+    return [PlatformRow(platform=p, shops=per_platform.get(p.id, 0)) for p in platforms]
+
+
+def list_shops(
+    rt: Runtime, *, actor: Principal, offset: int = 0, limit: int = 50
+) -> tuple[list[ShopRow], int]:
+    """Shops with their platform's name and number of SKUs (admin)."""
+    require_role(actor, Role.ADMIN)
+    with rt.uow(write=False) as uow:
+        shops, total = uow.shops.list(offset=offset, limit=limit)
+        names = {p.id: p.name for p in uow.platforms.all()}
+        skus = uow.skus.counts(shop_ids=[s.id for s in shops])
+    rows = [
+        ShopRow(shop=s, platform=names.get(s.platform_id, s.platform_id), skus=skus.get(s.id, 0))
+        for s in shops
+    ]
+    return rows, total

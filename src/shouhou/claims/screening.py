@@ -4,9 +4,10 @@ per signal (with version), and move the claim on."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from shouhou.claims import pictures
 from shouhou.claims.process import after_screening
 from shouhou.errors import InputError, NotFound, StorageError
 from shouhou.evidence.engine import Engine
@@ -50,6 +51,7 @@ class _Outcome:
     evidence_id: str
     screening: EngineScreening | None
     error: str | None
+    pictures: list[pictures.Prepared] = field(default_factory=list)
 
 
 def screen_claim(rt: Runtime, holder: EngineHolder, payload: dict[str, Any]) -> None:
@@ -78,10 +80,11 @@ def screen_claim(rt: Runtime, holder: EngineHolder, payload: dict[str, Any]) -> 
         context = ScreenContext(delivered_at=order.delivered_at, claim_id=claim_id, submitter_id=person)
         for ev in todo:
             try:
-                _item, result = engine.screen(
+                item, result = engine.screen(
                     rt.blobs.get(ev.blob_sha256), name=ev.filename, references=library.photos, context=context
                 )
-                outcomes.append(_Outcome(ev.id, result, None))
+                # Written before the transaction that lists them, like every evidence file.
+                outcomes.append(_Outcome(ev.id, result, None, pictures.prepare(rt, item, result)))
             except InputError as exc:  # found only on a full decode (e.g. truncated data): a human looks
                 outcomes.append(_Outcome(ev.id, None, str(exc)))
         if engine.index is not None:
@@ -120,6 +123,7 @@ def _store(uow: Any, claim_id: str, out: _Outcome, now: Any) -> None:
     ev = uow.evidence.get_or_raise(id=out.evidence_id)
     ev.screened = True
     res = out.screening
+    listed = pictures.record(uow, out.pictures, now=now)
     failed = res is not None and any(f.status == "failed" for f in res.findings)
     row = uow.screenings.add(
         t.Screening(
@@ -137,7 +141,7 @@ def _store(uow: Any, claim_id: str, out: _Outcome, now: Any) -> None:
                 if failed and res
                 else None
             ),
-            result=res.model_dump(mode="json") if res else {"error": out.error},
+            result={**res.model_dump(mode="json"), "pictures": listed} if res else {"error": out.error},
             created_at=now,
         )
     )

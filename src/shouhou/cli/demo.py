@@ -1,4 +1,6 @@
-"""`shouhou demo`: generate the demo claim photos, screen them on the embedded default and write a report."""
+"""`shouhou demo`: generate the demo claim photos, screen them on the embedded default and write a report;
+load the demo shop and repair service into SHOUHOU_HOME; end with the console's address and one sign-in per
+role."""
 
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ def demo(
         "var/demo"
     ),
 ) -> None:
-    """Screen the shipped demo cases (honest, forged, reused, AI-labelled, broken); write an HTML report."""
+    """Screen the shipped demo cases (honest, forged, reused, AI-labelled, broken); write an HTML report; load
+    the demo shop and repair service; print the console's address and a sign-in for each role."""
     import sys
 
     from shouhou.demo.evidence import DELIVERED_AT, write_cases
@@ -93,6 +96,8 @@ def demo(
         )
     console.print(f"report: {page.resolve()}", highlight=False)
     _load_claims(console)
+    _load_repairs(console)
+    _print_sign_ins(console)
 
 
 def _load_claims(console: Console) -> None:
@@ -122,11 +127,7 @@ def _load_claims(console: Console) -> None:
         console.print("API tokens (shown once):", highlight=False)
         for who, token in world.tokens.items():
             console.print(f"  {who:<11} {token}", highlight=False)
-    console.print(
-        "start the service with `.venv/bin/shouhou serve`, then open http://127.0.0.1:8000/api/v1/docs "
-        "(API under http://127.0.0.1:8000/api/v1)", highlight=False)
     rt.close()
-    _load_repairs(console)
 
 
 def _load_repairs(console: Console) -> None:
@@ -154,3 +155,25 @@ def _load_repairs(console: Console) -> None:
     console.print(
         "take a call with `SHOUHOU_TOKEN=<agent token> .venv/bin/shouhou repairs new`", highlight=False
     )
+
+
+def _print_sign_ins(console: Console) -> None:
+    """The end of the demo: where the console is and one sign-in per role. The passwords are new on every
+    run (the old ones stop working), so they are printed this once and never stored in clear."""
+    from shouhou.demo.signins import CONSOLE_URL, reset_passwords
+    from shouhou.runtime import Runtime
+
+    rt = Runtime.open(Settings())
+    try:
+        sign_ins = reset_passwords(rt)
+    finally:
+        rt.close()
+    console.print(
+        f"API under {CONSOLE_URL}api/v1 (OpenAPI docs at {CONSOLE_URL}api/v1/docs)", highlight=False
+    )
+    console.print("start the console with `.venv/bin/shouhou serve`, then open it at:", highlight=False)
+    console.print(f"  console    {CONSOLE_URL}", highlight=False)
+    console.print("sign in as (new passwords on every demo run; shown once):", highlight=False)
+    console.print(f"  {'role':<11} {'username':<18} password", highlight=False)
+    for s in sign_ins:
+        console.print(f"  {s.role.value:<11} {s.username:<18} {s.password}", highlight=False)

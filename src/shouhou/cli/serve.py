@@ -1,4 +1,4 @@
-"""`shouhou serve`: API + worker + scheduler on the embedded default (or SHOUHOU_DATABASE_URL)."""
+"""`shouhou serve`: console + API + worker + scheduler on the embedded default (or SHOUHOU_DATABASE_URL)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ def serve(
         int, typer.Option(min=1, max=64, help="API processes (one of them runs the worker)")
     ] = 1,
 ) -> None:
-    """Start the REST API (/api/v1; OpenAPI at /api/v1/openapi.json), the worker and the scheduler."""
+    """Start the web console (/), the REST API (/api/v1; OpenAPI at /api/v1/openapi.json), the worker and the
+    scheduler."""
     import uvicorn
 
     from shouhou.api.app import create_app
@@ -28,8 +29,9 @@ def serve(
         os.environ["SHOUHOU_WORKER_ENABLED"] = "false"  # read by every process's Settings
     settings = Settings()
     rt = Runtime.open(settings)  # migrates once, here, before any API process starts
+    base = f"http://{host}:{port}"
     typer.echo(
-        f"shouhou: serving http://{host}:{port}/api/v1 (data in {settings.home.resolve()}, "
+        f"shouhou: console at {base}/ and API at {base}/api/v1 (data in {settings.home.resolve()}, "
         f"database {rt.db.dialect}, {workers} API process(es))",
         err=True,
     )

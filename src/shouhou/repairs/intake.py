@@ -122,6 +122,8 @@ def intake(
         if fault_code and fault is None:
             raise ValidationFailed(f"unknown fault code {fault_code!r} for {category}")
         customer = uow.customers.by_person(person_key=person)
+        # A customer created by this call has no requests yet: two reads saved on most calls.
+        first_call = customer is None
         if customer is None:
             customer = uow.customers.add(
                 rt.Customer(
@@ -135,7 +137,7 @@ def intake(
                     created_at=now,
                 )
             )
-        open_req = uow.repairs.open_for(
+        open_req = None if first_call else uow.repairs.open_for(
             customer_id=customer.id,
             brand_id=b.id,
             category_id=cat.id,
@@ -171,7 +173,7 @@ def intake(
             else Priority.NORMAL
         )
         since = now - timedelta(days=b.warranty_days)
-        earlier = uow.repairs.last_closed_for(
+        earlier = None if first_call else uow.repairs.last_closed_for(
             customer_id=customer.id, brand_id=b.id, category_id=cat.id, since=since
         )
         if earlier is not None and service_type == ServiceType.REPAIR:
@@ -257,13 +259,15 @@ def candidates_for(uow: UnitOfWork, req: rt.RepairRequest, now: datetime) -> lis
     )
     if not techs:
         return []
-    declined = {e.reason for e in uow.repairs.events(request_id=req.id) if e.kind == "declined"}
+    declined = set(uow.repairs.event_reasons(request_id=req.id, kind="declined"))
     techs = [t for t in techs if t.id not in declined]
     if not techs:
         return []
-    ids = [t.id for t in techs]
-    load = uow.technicians.load(technician_ids=ids, held_states=[s.value for s in HELD_STATES])
-    today = uow.technicians.assigned_since(technician_ids=ids, since=_local_midnight(now))
+    work = uow.technicians.workload(
+        technician_ids=[t.id for t in techs],
+        held_states=[s.value for s in HELD_STATES],
+        since=_local_midnight(now),
+    )
     out = []
     for t in techs:
         dist = (
@@ -275,8 +279,8 @@ def candidates_for(uow: UnitOfWork, req: rt.RepairRequest, now: datetime) -> lis
             dispatch.Candidate(
                 technician_id=t.id,
                 distance_km=dist,
-                open_jobs=load.get(t.id, 0),
-                assigned_today=today.get(t.id, 0),
+                open_jobs=work.get(t.id, (0, 0))[0],
+                assigned_today=work.get(t.id, (0, 0))[1],
                 capacity=t.capacity_per_day,
                 rating_sum=t.rating_sum,
                 rating_count=t.rating_count,

@@ -15,6 +15,7 @@ from shouhou.claims.catalog import Upload, require_role
 from shouhou.errors import Forbidden, NotFound, RuleViolation, ValidationFailed
 from shouhou.evidence.probe import probe_image
 from shouhou.notify import Message
+from shouhou.privacy.mask import normalise_phone
 from shouhou.repairs import sla
 from shouhou.repairs.intake import assign, dispatch_one, sla_policies
 from shouhou.repairs.states import HELD_STATES, RepairState, WaitReason
@@ -34,18 +35,26 @@ def visible_or_raise(uow: UnitOfWork, actor: Principal, request_id: str) -> rt.R
     req = uow.repairs.get(id=request_id)
     if req is None:
         raise NotFound(f"repair request {request_id} not found")
+    return _visible_or_raise(uow, actor, req)
+
+
+def _visible_or_raise(uow: UnitOfWork, actor: Principal, req: rt.RepairRequest) -> rt.RepairRequest:
     if actor.role in STAFF:
         return req
     if actor.role is Role.TECHNICIAN:
         tech = uow.technicians.by_user(user_id=actor.user_id)
         if tech is not None and req.technician_id == tech.id:
             return req
-    raise NotFound(f"repair request {request_id} not found")
+    raise NotFound(f"repair request {req.id} not found")
 
 
 def _locked(uow: UnitOfWork, actor: Principal, request_id: str) -> rt.RepairRequest:
-    visible_or_raise(uow, actor, request_id)
-    return uow.repairs.lock_or_raise(id=request_id)
+    """The request, read once (locked, then checked for visibility), and the audit log's head: every change
+    to a request is audit-logged, and with the head taken before any change the unit of work flushes once, at
+    commit, instead of before each later read."""
+    req = _visible_or_raise(uow, actor, uow.repairs.lock_or_raise(id=request_id))
+    uow.audit.lock()
+    return req
 
 
 def _brand(uow: UnitOfWork, req: rt.RepairRequest) -> str:
@@ -60,7 +69,9 @@ def _pauses(req: rt.RepairRequest) -> list[sla.Pause]:
 
 def refresh_deadlines(rt_: Runtime, uow: UnitOfWork, req: rt.RepairRequest, now: datetime) -> None:
     """Deadlines from the request's start, less its pauses (None while a pause is open)."""
-    policy = sla_policies(rt_).for_(req.priority, _brand(uow, req))
+    policies = sla_policies(rt_)
+    # The brand is read only when some brand has an SLA of its own (a query saved on every step otherwise).
+    policy = policies.for_(req.priority, _brand(uow, req) if policies.overrides else None)
     start = req.state_entered_at if req.state == R.REOPENED.value else req.created_at
     pauses = _pauses(req)
     if req.first_response_at is None:
@@ -173,6 +184,8 @@ def complete(
     with rt_.uow(write=True) as uow:
         req = _locked(uow, actor, request_id)
         _require_holder(uow, actor, req)
+        # Read before any change is queued, so the unit of work flushes once, at commit.
+        category = uow.categories.get_or_raise(id=req.category_id).code
         transition(uow, req, to=R.COMPLETED, actor=actor.user_id, now=now, reason="visit completed")
         req.completed_at = now
         uow.add(
@@ -199,8 +212,9 @@ def complete(
         )
         customer_id = req.customer_id
         # The visit's SMS asks for a rating and links the maintenance tips of the appliance's category.
-        tips = f"/api/v1/tips?category={uow.categories.get_or_raise(id=req.category_id).code}"
-        params = {"request": request_id, "token": token, "tips": tips}
+        tips = f"/api/v1/tips?category={category}"
+        # token_url: the console's rating page (the key names a token, so a logging notifier hides it).
+        params = {"request": request_id, "token": token, "tips": tips, "token_url": f"/feedback/{token}"}
         uow.after_commit(lambda: rt_.notifier.send(Message("sms", customer_id, "repair.rate_visit", params)))
         uow.commit()
         return req, token
@@ -350,3 +364,35 @@ def contact(rt_: Runtime, *, actor: Principal, request_id: str, reveal: bool) ->
         )
         uow.commit()
         return out
+
+
+@dataclass(frozen=True)
+class CustomerRequests:
+    """A customer found by phone number: masked identity and their requests, newest first."""
+
+    customer: rt.Customer
+    requests: Sequence[rt.RepairRequest]
+
+
+def find_by_phone(rt_: Runtime, *, actor: Principal, phone: str, limit: int = 50) -> CustomerRequests | None:
+    """Look a customer up by the keyed hash of their phone number (as intake does for duplicates); the
+    number is never stored or logged in clear, and the lookup is audit-logged (who searched, what was
+    found)."""
+    require_role(actor, *STAFF)
+    digits = normalise_phone(phone)
+    if not 6 <= len(digits) <= 15:
+        raise ValidationFailed("phone must have 6–15 digits")
+    now = rt_.now()
+    with rt_.uow(write=True) as uow:
+        cust = uow.customers.by_person(person_key=rt_.keys.phone_key(digits))
+        rows = uow.repairs.for_customer(customer_id=cust.id, limit=limit) if cust is not None else []
+        uow.audit.append(
+            at=now,
+            actor=actor.user_id,
+            action="customer.lookup",
+            subject_type="customer",
+            subject_id=cust.id if cust is not None else "-",
+            detail={"found": cust is not None, "requests": len(rows)},
+        )
+        uow.commit()
+        return CustomerRequests(cust, rows) if cust is not None else None

@@ -16,6 +16,7 @@ from shouhou.repairs.states import RepairState
 from shouhou.repairs.workflow import transition
 from shouhou.runtime import Runtime
 from shouhou.storage import repair_tables as rt
+from shouhou.storage.repair_repositories import QueuedRequest
 from shouhou.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ def run_repair_timers(rt_: Runtime, *, limit: int = 500) -> int:
     done = 0
     with rt_.uow(write=False) as uow:
         due = list(uow.repairs.sla_due(now=now, states=[s.value for s in SLA_STATES], limit=limit))
-        queued = uow.repairs.in_states(
+        queued = uow.repairs.queued(
             states=[R.RECEIVED.value, R.UNCOVERED.value, R.REOPENED.value], limit=limit
         )
         waiting = _dispatchable(uow, queued, now)
@@ -44,7 +45,7 @@ def run_repair_timers(rt_: Runtime, *, limit: int = 500) -> int:
     return done
 
 
-def _dispatchable(uow: UnitOfWork, rows: Sequence[rt.RepairRequest], now: datetime) -> list[str]:
+def _dispatchable(uow: UnitOfWork, rows: Sequence[QueuedRequest], now: datetime) -> list[str]:
     """The waiting requests a retry could move now: a covering, skilled technician is on shift (day capacity
     is left to the assignment), or nobody covers them and they still have to join the uncovered queue. One
     query for all; planning for the rest would cost three queries each, every tick, for nothing (a night's

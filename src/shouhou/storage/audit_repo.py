@@ -5,12 +5,12 @@ The detail of an entry can never be erased, so callers put ids and decisions in 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import String, func, select
+from sqlalchemy import String, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -149,3 +149,29 @@ class AuditRepository:
     def count(self) -> int:
         with _translated("counting entries"):
             return int(self._session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
+
+    def newest(
+        self, *, action: str | None, subject: str | None, offset: int, limit: int
+    ) -> tuple[Sequence[AuditEntry], int]:
+        """A page of entries, newest first, with the number matching. `action` matches as a prefix
+        ("user." finds every user action); `subject` is a subject id, a subject type, or "type:id"."""
+        stmt = select(AuditEntry)
+        if action:
+            stmt = stmt.where(AuditEntry.action.startswith(action, autoescape=True))
+        if subject:
+            kind, sep, ident = subject.partition(":")
+            if sep:
+                stmt = stmt.where(AuditEntry.subject_type == kind, AuditEntry.subject_id == ident)
+            else:
+                stmt = stmt.where(or_(AuditEntry.subject_id == subject, AuditEntry.subject_type == subject))
+        with _translated("listing entries"):
+            total = int(self._session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+            rows = self._session.scalars(
+                stmt.order_by(AuditEntry.seq.desc()).offset(offset).limit(limit)
+            ).all()
+        return rows, total
+
+    def actions(self) -> list[str]:
+        """Every action that occurs in the log, sorted (for a filter)."""
+        with _translated("listing actions"):
+            return sorted(self._session.scalars(select(AuditEntry.action).distinct()).all())

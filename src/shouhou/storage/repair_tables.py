@@ -91,7 +91,11 @@ class Customer(Base):
 
 class RepairRequest(Base):
     __tablename__ = "repair_requests"
-    __table_args__ = (Index("ix_repair_requests_open", "customer_id", "brand_id", "category_id", "state"),)
+    __table_args__ = (
+        Index("ix_repair_requests_open", "customer_id", "brand_id", "category_id", "state"),
+        # The timer's "finished before the cutoff, oldest first" (migration 0005).
+        Index("ix_repair_requests_state_completed", "state", "completed_at"),
+    )
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     customer_id: Mapped[str] = mapped_column(_fk("customers.id"), index=True)
     brand_id: Mapped[str] = mapped_column(_fk("brands.id"))

@@ -55,6 +55,9 @@ class PlatformRepository(Repository[t.Platform]):
     def by_name(self, *, name: str) -> t.Platform | None:
         return self.session.scalars(select(t.Platform).where(t.Platform.name == name)).first()
 
+    def all(self) -> Sequence[t.Platform]:
+        return self.session.scalars(select(t.Platform).order_by(t.Platform.name, t.Platform.id)).all()
+
 
 class ShopRepository(Repository[t.Shop]):
     model = t.Shop
@@ -64,6 +67,10 @@ class ShopRepository(Repository[t.Shop]):
         total = self.session.scalar(select(func.count()).select_from(t.Shop)) or 0
         rows = self.session.scalars(select(t.Shop).order_by(t.Shop.id).offset(offset).limit(limit)).all()
         return rows, total
+
+    def counts_by_platform(self) -> dict[str, int]:
+        stmt = select(t.Shop.platform_id, func.count()).group_by(t.Shop.platform_id)
+        return {platform_id: int(n) for platform_id, n in self.session.execute(stmt).all()}
 
 
 class UserRepository(Repository[t.User]):
@@ -153,6 +160,17 @@ class SkuRepository(Repository[t.Sku]):
         stmt = select(t.Sku).where(t.Sku.shop_id == shop_id).order_by(t.Sku.code, t.Sku.id)
         return self.session.scalars(stmt).all()
 
+    def counts(self, *, shop_ids: Sequence[str]) -> dict[str, int]:
+        """SKUs per shop, for the shops named (a shop without any is absent)."""
+        if not shop_ids:
+            return {}
+        stmt = (
+            select(t.Sku.shop_id, func.count())
+            .where(t.Sku.shop_id.in_(sorted(set(shop_ids))))
+            .group_by(t.Sku.shop_id)
+        )
+        return {shop_id: int(n) for shop_id, n in self.session.execute(stmt).all()}
+
 
 class OrderRepository(Repository[t.Order]):
     model = t.Order
@@ -240,6 +258,45 @@ class ClaimRepository(Repository[t.Claim]):
         total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = self.session.scalars(
             stmt.order_by(t.Claim.created_at.desc(), t.Claim.id.desc()).offset(offset).limit(limit)
+        ).all()
+        return rows, total
+
+    def review_queue(
+        self,
+        *,
+        scope: Scope,
+        states: Sequence[str] | None,
+        open_review_by: str | None,
+        risk: str | None,
+        shop_id: str | None,
+        due_from: datetime | None,
+        due_before: datetime | None,
+        descending: bool,
+        offset: int,
+        limit: int,
+    ) -> tuple[Sequence[t.Claim], int]:
+        """A review queue: claims in scope, optionally only those whose open review is `open_review_by`'s,
+        by deadline (claims without one last)."""
+        stmt = self._scoped(scope)
+        if states:
+            stmt = stmt.where(t.Claim.state.in_(list(states)))
+        if open_review_by is not None:
+            mine = select(t.Review.claim_id).where(
+                t.Review.reviewer_id == open_review_by, t.Review.completed_at.is_(None)
+            )
+            stmt = stmt.where(t.Claim.id.in_(mine))
+        if risk:
+            stmt = stmt.where(t.Claim.risk == risk)
+        if shop_id:
+            stmt = stmt.where(t.Claim.shop_id == shop_id)
+        if due_from is not None:
+            stmt = stmt.where(t.Claim.deadline_at >= due_from)
+        if due_before is not None:
+            stmt = stmt.where(t.Claim.deadline_at < due_before)
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        due = t.Claim.deadline_at.desc() if descending else t.Claim.deadline_at.asc()
+        rows = self.session.scalars(
+            stmt.order_by(t.Claim.deadline_at.is_(None), due, t.Claim.id).offset(offset).limit(limit)
         ).all()
         return rows, total
 

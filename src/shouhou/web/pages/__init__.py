@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from shouhou.web.pages import admin, agent, auth, buyer, media, merchant, review, supervisor, tech
+from shouhou.web.pages import admin, agent, auth, buyer, feedback, media, merchant, review, supervisor, tech
 
 ROUTERS: tuple[APIRouter, ...] = tuple(
-    m.router for m in (auth, media, buyer, merchant, review, agent, tech, supervisor, admin)
+    m.router for m in (auth, media, buyer, merchant, review, agent, tech, supervisor, feedback, admin)
 )

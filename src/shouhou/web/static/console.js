@@ -14,7 +14,7 @@
     document.querySelectorAll(".timer[data-due]").forEach(function (el) {
       var left = Date.parse(el.getAttribute("data-due")) - now, text = el.querySelector(".timer-text");
       if (!text || isNaN(left)) return;
-      text.textContent = left < 0 ? el.getAttribute("data-overdue") + " " + fmt(left) : fmt(left) + " " + el.getAttribute("data-left");
+      text.textContent = (el.getAttribute(left < 0 ? "data-overdue" : "data-left") || "%(time)s").replace("%(time)s", fmt(left));
       el.classList.toggle("overdue", left < 0);
       el.classList.toggle("soon", left >= 0 && left < 1800000);
     });

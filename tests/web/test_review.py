@@ -1,0 +1,301 @@
+"""Reviewer console: the queue with its filters, the claim page (photo beside the aligned reference, the
+overlay, findings with their signals, raw provenance, credit, counter-evidence, SLA), the masked contact and
+its audited reveal, a decision that needs a reason, the appeal view, and scoping."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+
+from PIL import Image
+
+from shouhou.accounts.roles import SYSTEM
+from shouhou.claims import service
+from shouhou.evidence.synth import labels
+from tests.api.conftest import BUYER_ADDRESS, BUYER_NAME, BUYER_PHONE, forged_rgb, honest_rgb, jpeg
+from tests.web.conftest import Browser, WebWorld
+
+FULL_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+IMG = re.compile(r'<img id="(claim-photo|reference-photo|overlay)" [^>]*src="([^"]+)"')
+
+
+def _view(web: WebWorld, cid: str) -> service.ClaimView:
+    return service.get_claim(web.rt, actor=SYSTEM, claim_id=cid)
+
+
+def _screened(web: WebWorld, order: str = "order1", who: str = "buyer1", photo: bytes | None = None) -> str:
+    r = web.api.file_claim(who, order, photo or jpeg(forged_rgb()))
+    assert r.status_code == 201, r.text
+    web.api.run_jobs()
+    return str(r.json()["id"])
+
+
+def _disputed(web: WebWorld, order: str = "order1", who: str = "buyer1", photo: bytes | None = None) -> str:
+    """A forged claim, screened, disputed by the merchant with a packing photo, screened again: in review."""
+    cid = _screened(web, order, who, photo)
+    r = web.api.post(
+        "merchantA",
+        f"/api/v1/claims/{cid}/merchant-response",
+        data={"action": "dispute", "note": "发货时完好，见打包照片"},
+        files=[("photos", ("packing.jpg", jpeg(honest_rgb()), "image/jpeg"))],
+    )
+    assert r.status_code == 200, r.text
+    web.api.run_jobs()
+    assert _view(web, cid).claim.state == "in_review"
+    return cid
+
+
+def _assigned(web: WebWorld, cid: str) -> tuple[str, str]:
+    """(the reviewer holding the open review, the other one)."""
+    review = [r for r in _view(web, cid).reviews if r.completed_at is None][-1]
+    names = {web.api.ids["rev1"]: "rev1", web.api.ids["rev2"]: "rev2"}
+    first = names[review.reviewer_id]
+    return first, "rev2" if first == "rev1" else "rev1"
+
+
+def _audit(web: WebWorld, action: str, subject: str | None = None) -> list[object]:
+    with web.rt.uow(write=False) as uow:
+        return [
+            e
+            for e in uow.audit.iter_entries()
+            if e.action == action and (subject is None or e.subject_id == subject)
+        ]
+
+
+def _image(b: Browser, url: str) -> Image.Image:
+    r = b.get(url)
+    assert r.status_code == 200, (url, r.status_code)
+    assert r.headers["content-type"] in ("image/jpeg", "image/png"), r.headers["content-type"]
+    assert r.headers["cache-control"] == "private, max-age=3600"
+    im = Image.open(io.BytesIO(r.content))
+    im.load()
+    assert im.format == {"image/jpeg": "JPEG", "image/png": "PNG"}[r.headers["content-type"]]
+    return im
+
+
+def test_claim_page_shows_photo_beside_aligned_reference_with_overlay(web: WebWorld) -> None:
+    cid = _disputed(web)
+    first, _other = _assigned(web, cid)
+    b = web.browser(first)
+    r = b.get(f"/review/claims/{cid}")
+    assert r.status_code == 200
+    page = r.text
+    found = dict(IMG.findall(page))
+    assert set(found) == {"claim-photo", "reference-photo", "overlay"}, found
+    photo, reference, overlay = (_image(b, found[k]) for k in ("claim-photo", "reference-photo", "overlay"))
+    assert photo.format == "JPEG" and reference.format == "JPEG"
+    assert overlay.format == "PNG" and overlay.mode == "RGBA"
+    assert photo.size == reference.size == overlay.size
+    assert not photo.getexif()  # the display copy carries no metadata
+    alpha = overlay.getchannel("A")
+    assert alpha.getextrema()[0] == 0 and alpha.getextrema()[1] == 255  # transparent, with solid outlines
+    # The toggle: a real checkbox (keyboard), its label, before the comparisons it controls.
+    assert re.search(r'<input type="checkbox" id="overlay-toggle" class="overlay-toggle"', page)
+    assert '<label for="overlay-toggle" class="toggle-label">显示编辑区域</label>' in page
+    assert page.index('id="overlay-toggle"') < page.index('class="compare"')
+    # Findings in plain words with their signal names; provenance raw; credit; counter-evidence; SLA.
+    assert '<code class="signal-name">reference</code>' in page and "源自商家图片" in page
+    assert "pixel copy of the merchant&#39;s reference" in page  # the engine's own summary
+    assert 'class="raw provenance"' in page or "元数据中没有发现" in page
+    assert 'id="credit"' in page
+    packing = [r for r in _view(web, cid).references if r.claim_id == cid]
+    assert packing and f"/media/claims/{cid}/responses/{packing[0].id}" in page
+    assert "发货时完好" in page
+    assert 'class="timer' in page and "审核截止" in page
+    for marker in ('id="decision-form"', 'name="outcome"', 'name="reason"', 'id="evidence-request-form"'):
+        assert marker in page, marker
+    b.client.cookies.set("shouhou_lang", "en")
+    english = b.get(f"/review/claims/{cid}").text
+    assert '<label for="overlay-toggle" class="toggle-label">Show edited regions</label>' in english
+
+
+def test_decision_without_a_reason_is_refused_and_changes_nothing(web: WebWorld) -> None:
+    cid = _disputed(web)
+    first, _other = _assigned(web, cid)
+    b = web.browser(first)
+    b.get(f"/review/claims/{cid}")
+    r = b.submit(f"/review/claims/{cid}/decision", {"outcome": "rejected", "reason": "   "}, follow=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/review/claims/{cid}"
+    assert _view(web, cid).claim.state == "in_review" and not _view(web, cid).decisions
+    assert not _audit(web, "claim.decided", cid)
+    page = b.get(f"/review/claims/{cid}").text
+    assert 'class="flash error"' in page and "必须填写理由" in page
+
+
+def test_decision_with_a_reason_decides_and_is_audited(web: WebWorld) -> None:
+    cid = _disputed(web)
+    first, _other = _assigned(web, cid)
+    b = web.browser(first)
+    b.get(f"/review/claims/{cid}")
+    r = b.submit(
+        f"/review/claims/{cid}/decision",
+        {"outcome": "rejected", "reason": "主图加裂纹 listing photo with a crack", "forgery_confirmed": "1"},
+        follow=False,
+    )
+    assert r.status_code == 303
+    view = _view(web, cid)
+    assert view.claim.state == "decided"
+    assert view.decisions[-1].outcome == "rejected" and view.decisions[-1].forgery_confirmed
+    assert view.decisions[-1].decided_by == web.api.ids[first]
+    entries = _audit(web, "claim.decided", cid)
+    assert len(entries) == 1 and entries[0].actor == web.api.ids[first]  # type: ignore[attr-defined]
+    page = b.get(f"/review/claims/{cid}").text
+    assert "主图加裂纹" in page and 'id="decision-form"' not in page
+
+
+def test_partial_refund_needs_an_amount(web: WebWorld) -> None:
+    cid = _disputed(web)
+    first, _other = _assigned(web, cid)
+    b = web.browser(first)
+    b.get(f"/review/claims/{cid}")
+    r = b.submit(
+        f"/review/claims/{cid}/decision", {"outcome": "partial_refund", "reason": "部分", "refund": "x"}
+    )
+    assert _view(web, cid).claim.state == "in_review" and "flash error" in r.text
+    b.submit(
+        f"/review/claims/{cid}/decision", {"outcome": "partial_refund", "reason": "部分", "refund": "50"}
+    )
+    d = _view(web, cid).decisions[-1]
+    assert d.outcome == "partial_refund" and d.refund_fen == 5000
+
+
+def test_request_more_evidence(web: WebWorld) -> None:
+    cid = _disputed(web)
+    first, _other = _assigned(web, cid)
+    b = web.browser(first)
+    b.get(f"/review/claims/{cid}")
+    b.submit(f"/review/claims/{cid}/evidence-request", {"message": "请拍摄外包装"})
+    assert _view(web, cid).claim.state == "awaiting_buyer"
+
+
+def test_contact_is_masked_until_the_audited_reveal(web: WebWorld) -> None:
+    cid = _disputed(web)
+    first, _other = _assigned(web, cid)
+    b = web.browser(first)
+    page = b.get(f"/review/claims/{cid}").text
+    assert not FULL_PHONE.search(page)
+    assert BUYER_PHONE not in page and BUYER_NAME not in page and BUYER_ADDRESS not in page
+    assert "138****5678" in page and 'id="reveal-contact"' in page
+    assert not _audit(web, "pii.read", None)
+    r = b.submit(f"/review/claims/{cid}/contact")
+    assert r.status_code == 200 and BUYER_PHONE in r.text and BUYER_NAME in r.text
+    assert r.headers["cache-control"] == "no-store"
+    reads = _audit(web, "pii.read")
+    assert len(reads) == 1 and reads[0].actor == web.api.ids[first]  # type: ignore[attr-defined]
+    assert BUYER_PHONE not in b.get(f"/review/claims/{cid}").text  # clear on that response only
+
+
+def test_appeal_view_for_the_second_reviewer_and_why_the_first_cannot_decide(web: WebWorld) -> None:
+    cid = _disputed(web)
+    first, second = _assigned(web, cid)
+    one = web.browser(first)
+    one.get(f"/review/claims/{cid}")
+    one.submit(
+        f"/review/claims/{cid}/decision", {"outcome": "rejected", "reason": "第一次决定 first decision"}
+    )
+    r = web.api.post(
+        "buyer1", f"/api/v1/claims/{cid}/appeal", json={"reason": "裂纹是真的 the crack is real"}
+    )
+    assert r.status_code == 200, r.text
+    assert _assigned(web, cid)[0] == second
+    page = one.get(f"/review/claims/{cid}").text
+    assert 'id="decision-form"' not in page and 'id="why-not-decide"' in page and "不同的审核员" in page
+    r = one.submit(
+        f"/review/claims/{cid}/decision",
+        {"outcome": "rejected", "reason": "again"},
+        page=f"/review/claims/{cid}",
+    )
+    assert _view(web, cid).claim.state == "appealed"  # the service refuses too
+    two = web.browser(second)
+    page = two.get(f"/review/claims/{cid}").text
+    assert 'id="appeal-text"' in page and "裂纹是真的" in page
+    assert 'id="appealed-decision"' in page and "第一次决定" in page
+    assert 'id="decision-form"' in page
+    two.submit(f"/review/claims/{cid}/decision", {"outcome": "rejected", "reason": "维持 upheld"})
+    view = _view(web, cid)
+    assert view.claim.state == "closed" and [d.stage for d in view.decisions] == ["review", "appeal"]
+
+
+def test_queue_lists_my_claims_with_filters_and_sort(web: WebWorld) -> None:
+    a = _disputed(web, "order1")
+    b_ = _disputed(web, "order3")
+    owners = {cid: _assigned(web, cid)[0] for cid in (a, b_)}
+    mine = [cid for cid, who in owners.items() if who == "rev1"]
+    theirs = [cid for cid, who in owners.items() if who != "rev1"]
+    rev1 = web.browser("rev1")
+    page = rev1.get("/review").text
+    for cid in mine:
+        assert f"/review/claims/{cid}" in page
+    for cid in theirs:
+        assert f"/review/claims/{cid}" not in page
+    assert 'class="timer' in page and "shopA" in page and "badge risk-" in page
+    admin = web.browser("admin")
+    page = admin.get("/review").text
+    assert all(f"/review/claims/{cid}" in page for cid in (a, b_))
+    assert f"/review/claims/{a}" not in admin.get(f"/review?shop={web.api.ids['shopB']}").text
+    assert f"/review/claims/{a}" in admin.get(f"/review?shop={web.api.ids['shopA']}").text
+    assert f"/review/claims/{a}" not in admin.get("/review?risk=none").text
+    risk = _view(web, a).claim.risk
+    assert f"/review/claims/{a}" in admin.get(f"/review?risk={risk}").text
+    assert f"/review/claims/{a}" not in admin.get("/review?sla=overdue").text
+    assert f"/review/claims/{a}" not in admin.get("/review?sla=hour").text
+    web.clock.advance(timedelta(hours=23, minutes=30))
+    admin = web.browser("admin")  # sessions expire while idle: sign in again after the clock moved
+    assert f"/review/claims/{a}" in admin.get("/review?sla=hour").text
+    web.clock.advance(timedelta(hours=1))
+    admin = web.browser("admin")
+    assert f"/review/claims/{a}" in admin.get("/review?sla=overdue").text
+    assert admin.get("/review?sla=bogus&risk=bogus&sort=x").status_code == 200
+    page = admin.get("/review?sort=-due").text
+    assert 'aria-sort="descending"' in page
+
+
+def test_other_people_get_404_and_cannot_act(web: WebWorld) -> None:
+    cid = _disputed(web)
+    _first, other = _assigned(web, cid)
+    assert web.browser("rev_off").get(f"/review/claims/{cid}").status_code == 404
+    for who in ("buyer2", "buyer1", "merchantA", "merchantB"):
+        r = web.browser(who).get(f"/review/claims/{cid}")
+        assert r.status_code == 404, who  # as for a claim that does not exist
+        assert "发货时完好" not in r.text
+    assert web.browser("buyer1").get("/review").status_code == 403
+    # A reviewer who does not hold the claim cannot decide it, nor reveal the buyer's contact.
+    b = web.browser(other)
+    assert b.get(f"/review/claims/{cid}").status_code == 404
+    assert f"/review/claims/{cid}" not in b.get("/review?status=all").text
+    r = b.submit(f"/review/claims/{cid}/decision", {"outcome": "rejected", "reason": "x"}, follow=False)
+    assert r.status_code == 404
+    r = b.submit(f"/review/claims/{cid}/contact", page="/review", follow=False)
+    assert r.status_code == 404 and BUYER_PHONE not in r.text
+    assert _view(web, cid).claim.state == "in_review" and not _audit(web, "pii.read")
+
+
+def test_a_claim_screened_before_pictures_existed_still_renders(web: WebWorld) -> None:
+    cid = _disputed(web)
+    with web.rt.uow(write=True) as uow:
+        for s in uow.screenings.current_for_claim(claim_id=cid):
+            s.result = {k: v for k, v in s.result.items() if k != "pictures"}
+        uow.commit()
+    first, _other = _assigned(web, cid)
+    b = web.browser(first)
+    page = b.get(f"/review/claims/{cid}").text
+    found = dict(IMG.findall(page))
+    assert "claim-photo" in found and "overlay" not in found
+    ev = _view(web, cid).evidence[0]
+    assert found["claim-photo"] == f"/media/claims/{cid}/evidence/{ev.id}"
+    photo = _image(b, found["claim-photo"])
+    assert photo.format == "JPEG" and not photo.getexif()
+    if "reference-photo" in found:  # the matched reference, not aligned
+        assert "/references/" in found["reference-photo"]
+        _image(b, found["reference-photo"])
+
+
+def test_provenance_labels_are_shown_raw(web: WebWorld) -> None:
+    cid = _disputed(web, photo=labels.add_gb45438_xmp(jpeg(honest_rgb()), "1"))
+    first, _other = _assigned(web, cid)
+    page = web.browser(first).get(f"/review/claims/{cid}").text
+    raw = re.search(r'<pre class="raw provenance">(.*?)</pre>', page, re.S)
+    assert raw, "no raw provenance block"
+    assert "xmp:TC260:AIGC" in raw.group(1) and "&#34;Label&#34;" in raw.group(1)
+    assert '<code class="signal-name">provenance</code>' in page
