@@ -4,6 +4,7 @@ plus browsers — one TestClient per person, each with its own cookie jar, signe
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from fastapi.testclient import TestClient
 from shouhou.accounts import sessions
 from shouhou.accounts.roles import SYSTEM
 from shouhou.api.app import create_app
+from shouhou.config import Settings
 from shouhou.notify import RecordingNotifier
 from shouhou.runtime import ManualClock, Runtime
 from tests.api.conftest import World, settings_for
@@ -83,18 +85,59 @@ class WebWorld:
         return b
 
 
-@pytest.fixture
-def web(tmp_path: Path) -> Iterator[WebWorld]:
-    clock = ManualClock(datetime(2026, 11, 2, 2, 0, tzinfo=UTC))
-    rt = Runtime.open(settings_for(tmp_path / "home", f"sqlite:///{tmp_path / 'web.db'}"), clock=clock)
-    rt.notifier = notifier = RecordingNotifier()
-    app = create_app(rt, background=False)
-    with TestClient(app) as client:
+START = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Template:
+    """The two worlds built once per session; each test gets a copy of their files (database, evidence)."""
+
+    root: Path
+    settings: Settings
+    tokens: dict[str, str]
+    ids: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def web_template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    root = tmp_path_factory.mktemp("web-template")
+    settings = settings_for(root / "home", f"sqlite:///{root / 'web.db'}")
+    clock = ManualClock(START)
+    rt = Runtime.open(settings, clock=clock)
+    notifier = RecordingNotifier()
+    rt.notifier = notifier
+    with TestClient(create_app(rt, background=False)) as client:
         api = World(rt=rt, client=client, clock=clock)
         populate_claims(api)
         repairs = RepairWorld(
             rt=rt, client=client, clock=clock, notifier=notifier, tokens=api.tokens, ids=api.ids
         )
         populate_repairs(repairs)
+    rt.close()
+    return Template(root=root, settings=settings, tokens=dict(api.tokens), ids=dict(api.ids))
+
+
+@pytest.fixture
+def web(tmp_path: Path, web_template: Template) -> Iterator[WebWorld]:
+    home = tmp_path / "home"
+    shutil.copytree(web_template.root / "home", home)
+    for suffix in ("", "-wal", "-shm"):
+        source = web_template.root / f"web.db{suffix}"
+        if source.exists():
+            shutil.copyfile(source, tmp_path / f"web.db{suffix}")
+    settings = web_template.settings.model_copy(
+        update={"home": home, "database_url": f"sqlite:///{tmp_path / 'web.db'}"}
+    )
+    clock = ManualClock(START)
+    rt = Runtime.open(settings, clock=clock)
+    rt.notifier = notifier = RecordingNotifier()
+    app = create_app(rt, background=False)
+    with TestClient(app) as client:
+        api = World(
+            rt=rt, client=client, clock=clock, tokens=dict(web_template.tokens), ids=dict(web_template.ids)
+        )
+        repairs = RepairWorld(
+            rt=rt, client=client, clock=clock, notifier=notifier, tokens=api.tokens, ids=api.ids
+        )
         yield WebWorld(rt=rt, app=app, clock=clock, api=api, repairs=repairs)
     rt.close()

@@ -103,7 +103,7 @@ def demo(
 def _load_claims(console: Console) -> None:
     """The claims half of the demo: a shop with orders and claims in SHOUHOU_HOME, screened in-process."""
     from shouhou.api.app import build_worker
-    from shouhou.demo.claims import load
+    from shouhou.demo.claims import dispute_risky, load
     from shouhou.runtime import Runtime
 
     rt = Runtime.open(Settings())
@@ -116,6 +116,11 @@ def _load_claims(console: Console) -> None:
             worker.run_pending()
         finally:
             holder.close()
+        disputed = dispute_risky(rt, world)
+        console.print(
+            f"the demo merchant disputed {disputed} risky claim(s): the reviewers' console has a queue",
+            highlight=False,
+        )
         table = Table(title="demo claims (screened by the in-process worker)")
         for col in ("case", "claim", "state", "risk"):
             table.add_column(col, no_wrap=True)

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from shouhou.accounts import service as accounts
 from shouhou.accounts.roles import SYSTEM, Principal, Role
-from shouhou.claims import catalog, service
+from shouhou.claims import catalog, process, service
 from shouhou.claims import references as reference_photos
 from shouhou.claims.catalog import BuyerInfo, OrderLine, Upload
 from shouhou.demo.evidence import CASES, DELIVERED_AT, references
@@ -103,3 +103,21 @@ def load(rt: Runtime) -> DemoWorld:
         )
         claims.append((case_name, claim.id))
     return DemoWorld(tokens=tokens, claims=claims, loaded=True)
+
+
+def dispute_risky(rt: Runtime, world: DemoWorld) -> int:
+    """After screening, the demo merchant disputes the medium- and high-risk claims waiting for them, so they
+    reach a reviewer (the console's review queue is not empty); the others stay with the merchant."""
+    merchant = accounts.authenticate(rt, world.tokens["merchant"])
+    disputed = 0
+    for _case, claim_id in world.claims:
+        with rt.uow(write=False) as uow:
+            claim = uow.claims.get_or_raise(id=claim_id)
+        if claim.state != "awaiting_merchant" or claim.risk not in ("high", "medium"):
+            continue
+        process.merchant_respond(
+            rt, actor=merchant, claim_id=claim_id, action="dispute",
+            note="发货前已检查完好，买家照片与主图一致 packed intact; the photo matches our listing photo",
+        )
+        disputed += 1
+    return disputed
