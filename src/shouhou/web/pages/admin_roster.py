@@ -11,11 +11,12 @@ from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 
 from shouhou.accounts.roles import Principal, Role
-from shouhou.errors import BlobCorrupt, Conflict, NotFound, ValidationFailed
+from shouhou.errors import Conflict, NotFound, ValidationFailed
 from shouhou.privacy.mask import mask_phone, normalise_phone
 from shouhou.repairs import admin_views, catalogue, views
 from shouhou.web.deps import UserPage, require_role
 from shouhou.web.render import Page
+from shouhou.web.sealed import seal_phone, unseal_phone
 
 router = APIRouter()
 
@@ -27,24 +28,6 @@ MAX_CAPACITY = 100
 
 def _admin(page: Page) -> Principal:
     return require_role(page, Role.ADMIN)
-
-
-def _context(me: Principal) -> str:
-    return f"web.admin.technician_phone:{me.user_id}"
-
-
-def seal(page: Page, me: Principal, phone: str) -> str:
-    digits = normalise_phone(phone)
-    return page.rt.keys.fields.encrypt_field(digits, context=_context(me)) if digits else ""
-
-
-def unseal(page: Page, me: Principal, sealed: str) -> str:
-    if not sealed:
-        return ""
-    try:
-        return page.rt.keys.fields.decrypt_field(sealed, context=_context(me))
-    except (BlobCorrupt, ValueError):
-        return ""
 
 
 def parse_shift(text: str) -> tuple[str, str] | None:
@@ -86,7 +69,7 @@ def _roster(
         values=values,
         error=error,
         phone_sealed=sealed,
-        phone_hint=mask_phone(unseal(page, me, sealed)) if sealed else "",
+        phone_hint=mask_phone(unseal_phone(page, me, sealed, form="admin_technician")) if sealed else "",
     )
 
 
@@ -109,7 +92,7 @@ def register(
     user_id: Annotated[str, Form(max_length=80)] = "",
 ) -> Response:
     me = _admin(page)
-    number = phone.strip() or unseal(page, me, phone_sealed)
+    number = phone.strip() or unseal_phone(page, me, phone_sealed, form="admin_technician")
     values = {
         "display_name": display_name,
         "home": home,
@@ -152,7 +135,14 @@ def register(
             user_id=user_id or None,
         )
     except (ValidationFailed, Conflict, NotFound) as exc:
-        return _roster(page, me, values=values, error=str(exc), sealed=seal(page, me, number), status=422)
+        return _roster(
+            page,
+            me,
+            values=values,
+            error=str(exc),
+            sealed=seal_phone(page, me, number, form="admin_technician"),
+            status=422,
+        )
     return page.redirect(
         "/admin/technicians", flash=page._("%(name)s registered.") % {"name": tech.display_name}
     )

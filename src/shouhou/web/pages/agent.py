@@ -10,13 +10,14 @@ from fastapi import APIRouter, Form
 from fastapi.responses import JSONResponse, Response
 
 from shouhou.accounts.roles import Principal, Role
-from shouhou.errors import BlobCorrupt, ValidationFailed
+from shouhou.errors import ValidationFailed
 from shouhou.places import Resolution, resolve
-from shouhou.privacy.mask import mask_phone, normalise_phone
+from shouhou.privacy.mask import mask_phone
 from shouhou.repairs import catalogue, intake, service, views
 from shouhou.repairs.states import Channel, ServiceType
 from shouhou.web.deps import UserPage, require_role
 from shouhou.web.render import Page
+from shouhou.web.sealed import seal_phone, unseal_phone
 
 router = APIRouter()
 
@@ -28,25 +29,6 @@ PREFIX_LIMIT = 60  # characters of a typed address tried as a place name (a reso
 
 def _agent(page: Page) -> Principal:
     return require_role(page, *AGENTS)
-
-
-def _seal_context(me: Principal) -> str:
-    return f"web.agent.phone:{me.user_id}"
-
-
-def seal_phone(page: Page, me: Principal, phone: str) -> str:
-    """The typed number, encrypted for this agent only: a form that comes back keeps it without showing it."""
-    digits = normalise_phone(phone)
-    return page.rt.keys.fields.encrypt_field(digits, context=_seal_context(me)) if digits else ""
-
-
-def unseal_phone(page: Page, me: Principal, sealed: str) -> str:
-    if not sealed:
-        return ""
-    try:
-        return page.rt.keys.fields.decrypt_field(sealed, context=_seal_context(me))
-    except (BlobCorrupt, ValueError):
-        return ""
 
 
 def _form(
@@ -69,7 +51,7 @@ def _form(
         values=values,
         error=error,
         phone_sealed=sealed,
-        phone_hint=mask_phone(unseal_phone(page, me, sealed)) if sealed else "",
+        phone_hint=mask_phone(unseal_phone(page, me, sealed, form="agent")) if sealed else "",
     )
 
 
@@ -95,7 +77,7 @@ def create_request(
     channel: Annotated[str, Form(max_length=10)] = Channel.PHONE.value,
 ) -> Response:
     me = _agent(page)
-    number = phone.strip() or unseal_phone(page, me, phone_sealed)
+    number = phone.strip() or unseal_phone(page, me, phone_sealed, form="agent")
     values = {
         "customer_name": customer_name,
         "address": address,
@@ -127,7 +109,14 @@ def create_request(
     except ValidationFailed as exc:
         # The form comes back with everything typed (the number sealed, never shown): the agent is still on
         # the phone and must not type it all again.
-        return _form(page, me, values=values, error=str(exc), sealed=seal_phone(page, me, number), status=422)
+        return _form(
+            page,
+            me,
+            values=values,
+            error=str(exc),
+            sealed=seal_phone(page, me, number, form="agent"),
+            status=422,
+        )
     url = f"/agent/requests/{result.request.id}"
     if result.linked_to_open or result.reopened:
         # Shown once, on the page the agent lands on: this call created nothing new.
