@@ -371,3 +371,34 @@ def test_a_call_before_the_shift_waits_and_the_timers_dispatch_it_at_eight(repai
     assert req.dispatched_at == local(8, 0, day=24) and not req.first_response_breached
     assert [e.actor for e in events if e.kind == "assigned"] == ["system"]
     assert any(m.template == "repair.new_job" and m.recipient == req.technician_id for m in w.notifier.sent)
+
+
+
+def test_workload_counts_what_load_and_assigned_since_count(repair_world: RepairWorld) -> None:
+    """Dispatch reads held jobs and jobs given today in one query; it must count exactly as the two reads
+    it replaced: yesterday's open job is held but not today's, a job finished today is today's but not
+    held, yesterday's finished job is neither."""
+    w = repair_world
+    near = w.ids["tech_near_tech"]
+    tech = _principal(w, "tech_near")
+
+    def finish(request_id: str) -> None:
+        for action in ("accept", "en_route", "on_site"):
+            service.step(w.rt, actor=tech, request_id=request_id, action=action)
+        service.complete(w.rt, actor=tech, request_id=request_id, parts=[], fee_fen=0, notes="")
+
+    finish(_take(w, "13800000001").request.id)
+    still_open = _take(w, "13800000002")
+    w.clock.advance(timedelta(days=1))
+    finish(_take(w, "13800000003").request.id)
+    today_open = _take(w, "13800000004")
+    assert {still_open.technician_id, today_open.technician_id} == {near}
+    ids = [near, w.ids["tech_far_tech"], w.ids["tech_safe_tech"]]
+    states = ["dispatched", "accepted", "en_route", "on_site", "waiting"]
+    since = local(0, day=24)
+    with w.rt.uow(write=False) as uow:
+        load = uow.technicians.load(technician_ids=ids, held_states=states)
+        today = uow.technicians.assigned_since(technician_ids=ids, since=since)
+        work = uow.technicians.workload(technician_ids=ids, held_states=states, since=since)
+    assert work == {t: (load.get(t, 0), today.get(t, 0)) for t in set(load) | set(today)}
+    assert work[near] == (2, 2)

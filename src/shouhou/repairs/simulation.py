@@ -201,8 +201,8 @@ class Simulation:
     def _arrival(self, index: int, _: Any) -> None:
         a = self.arrivals[index]
         self.counters["calls"] += 1
-        open_ids = [r for r in self.open_recent if not self.facts[r].completed]
-        if a.repeat and open_ids:
+        open_ids = [r for r in self.open_recent if not self.facts[r].completed] if a.repeat else []
+        if open_ids:
             rid = self.act_rng.choice(open_ids)
             name, phone, a, addr = self.calls[rid]
             description = "再次来电催促: " + sim_world.fault_text(a.category, a.fault)

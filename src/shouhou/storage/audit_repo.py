@@ -6,7 +6,7 @@ The detail of an entry can never be erased, so callers put ids and decisions in 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from typing import Any, Final
 
@@ -21,6 +21,14 @@ from shouhou.errors import StorageError
 from shouhou.storage.tables import AuditEntry, AuditHead
 
 _HEAD_ID: Final = 1
+# Built once (every write transaction reads it). populate_existing: a session reused across transactions
+# must not chain from a stale cached head.
+_HEAD_FOR_UPDATE: Final = (
+    select(AuditHead)
+    .where(AuditHead.id == _HEAD_ID)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
 
 
 def _length(name: str) -> int:
@@ -95,25 +103,23 @@ class AuditRepository:
         return entry
 
     def _locked_head(self) -> AuditHead:
-        # populate_existing: a session reused across transactions must not chain from a stale cached head.
-        stmt = (
-            select(AuditHead)
-            .where(AuditHead.id == _HEAD_ID)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        head = self._session.scalars(stmt).one_or_none()
-        if head is not None:
-            return head
-        # Two first writers on PostgreSQL may both find no head; ON CONFLICT lets both go on to the lock.
         dialect = self._session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        self._session.execute(
-            insert(AuditHead)
-            .values(id=_HEAD_ID, seq=0, mac=GENESIS)
-            .on_conflict_do_nothing(index_elements=["id"])
-        )
-        return self._session.scalars(stmt).one()
+        # SQLite: a write transaction holds the database's write lock from BEGIN IMMEDIATE, so the order of
+        # its writes cannot matter; the caller's pending changes flush with the entry at commit (one flush)
+        # rather than before this read. PostgreSQL: they flush first, so the rows the caller changed are
+        # locked before the head, as in every writer (the reverse order could deadlock with one of them).
+        with self._session.no_autoflush if dialect == "sqlite" else nullcontext():
+            head = self._session.scalars(_HEAD_FOR_UPDATE).one_or_none()
+            if head is not None:
+                return head
+            # Two first writers on PostgreSQL may both find no head; ON CONFLICT lets both go on to the lock.
+            insert = pg_insert if dialect == "postgresql" else sqlite_insert
+            self._session.execute(
+                insert(AuditHead)
+                .values(id=_HEAD_ID, seq=0, mac=GENESIS)
+                .on_conflict_do_nothing(index_elements=["id"])
+            )
+            return self._session.scalars(_HEAD_FOR_UPDATE).one()
 
     def head(self) -> tuple[int, str]:
         """(seq, mac) of the newest entry as the head row records it; (0, GENESIS) before the first."""

@@ -95,6 +95,8 @@ class RepairRequest(Base):
         Index("ix_repair_requests_open", "customer_id", "brand_id", "category_id", "state"),
         # The timer's "finished before the cutoff, oldest first" (migration 0005).
         Index("ix_repair_requests_state_completed", "state", "completed_at"),
+        # Dispatch's count of each candidate's held jobs and jobs given today, from the index alone (0005).
+        Index("ix_repair_requests_workload", "technician_id", "state", "dispatched_at"),
     )
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     customer_id: Mapped[str] = mapped_column(_fk("customers.id"), index=True)
