@@ -14,7 +14,12 @@ from shouhou.evidence.image import encode_image, load_image
 from shouhou.evidence.item import Evidence
 from shouhou.evidence.localise import box_union_iou
 from shouhou.evidence.references import ReferenceLibrary, ReferencePhoto
-from shouhou.evidence.signals.reference import ReferenceMatch, ReferenceMatchSignal, ReferenceParams
+from shouhou.evidence.signals.reference import (
+    ReferenceMatch,
+    ReferenceMatchSignal,
+    ReferenceParams,
+    _edge_peak,
+)
 from shouhou.evidence.synth import damage, postprocess
 from shouhou.evidence.synth.postprocess import Processed
 from tests.conftest import prepared, sample
@@ -147,6 +152,37 @@ def test_recapture_without_moire_is_recaptured_by_its_bezel() -> None:
     out, _ = screen(shot, refs)
     assert out.candidates[0].screen_trait == 0.0  # no moiré left to see
     assert out.relation == "recaptured", out.candidates
+
+
+def test_recapture_of_a_photo_with_a_dark_edge_is_recaptured() -> None:
+    # A night sky along the top meets a black bezel with no visible step: the other three sides, which
+    # end exactly where the reference ends, still give the screen away.
+    dark = sample("coffee").copy()
+    dark[: dark.shape[0] // 6] = 10
+    refs = library(dark)
+    shot = postprocess.recapture(refs[0].image.pixels, seed=2, blur=2.0, pitch=4.0, noise=1.0).image
+    out, _ = screen(shot, refs)
+    assert out.relation == "recaptured", out.candidates
+
+
+def test_reshot_print_shown_on_a_screen_is_not_recaptured() -> None:
+    # Two captures of the same flat print frame it almost alike; shown on a screen, the second one's
+    # edges still lie a few pixels off the first one's, so it is no photo of the reference on a screen.
+    face = _box_face()
+    first = postprocess.reshoot(face, seed=1, size=(600, 450)).image
+    second = postprocess.reshoot(face, seed=2, size=(600, 450)).image
+    shot = postprocess.recapture(second, seed=3, blur=2.0, pitch=4.0, noise=1.0).image
+    out, _ = screen(shot, library(first))
+    assert out.relation not in ("recaptured", "derived"), out.candidates
+
+
+def test_edge_peak_finds_the_step_off_the_mapped_side() -> None:
+    step = np.zeros((100, 100), np.float32)
+    step[:, 47] = 50.0
+    offset, peak = _edge_peak(step, np.array([50.0, 10.0]), np.array([50.0, 90.0]), reach=6)
+    assert abs(offset) == 3 and peak == pytest.approx(50.0)
+    offset, peak = _edge_peak(step, np.array([47.0, 10.0]), np.array([47.0, 90.0]), reach=6)
+    assert offset == 0
 
 
 def test_edit_shown_on_a_screen_is_localised() -> None:
