@@ -9,6 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 from shouhou.evidence.image import encode_image, load_image
 from shouhou.evidence.item import Evidence
@@ -174,6 +175,25 @@ def test_reshot_print_shown_on_a_screen_is_not_recaptured() -> None:
     shot = postprocess.recapture(second, seed=3, blur=2.0, pitch=4.0, noise=1.0).image
     out, _ = screen(shot, library(first))
     assert out.relation not in ("recaptured", "derived"), out.candidates
+
+
+@pytest.mark.slow
+def test_moire_that_defeats_the_first_registration_is_caught_by_a_smoothed_retry(shared_data: Path) -> None:
+    # A fine-pitch screen shot at this zoom beats into coarse colour stripes that swamp the features at the
+    # working resolution; a smaller, smoothed copy still registers, and the bezel gives the screen away.
+    photo = shared_data / "real" / "variants" / "ukbench" / "ukbench01380.jpg"
+    refs = library(np.asarray(Image.open(photo).convert("RGB")))
+    shot = postprocess.recapture(
+        refs[0].image.pixels, seed=1, pitch=3.0, zoom=0.4, tilt=0.02, glare=0.15
+    ).image
+    first = ReferenceMatchSignal().run(
+        Evidence(image=prepared(shot, "claim.jpg", 90), references=refs), ReferenceParams(retries=())
+    )
+    assert first.relation == "unrelated"  # the case needs the retry
+    out = ReferenceMatchSignal().run(
+        Evidence(image=prepared(shot, "claim.jpg", 90), references=refs), ReferenceParams()
+    )
+    assert out.relation == "recaptured", out.candidates
 
 
 def test_edge_peak_finds_the_step_off_the_mapped_side() -> None:

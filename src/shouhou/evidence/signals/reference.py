@@ -42,8 +42,9 @@ class ReferenceParams(SignalParams):
 
     claim_max_side: int = Field(default=1024, ge=256)  # working resolution for features
     claim_max_features: int = Field(default=2000, ge=100)
-    retry_max_side: int = Field(default=640, ge=128)  # second, smoothed try when the first does not register
-    retry_blur: float = Field(default=1.5, ge=0)  # Gaussian sigma, retry working pixels
+    # Further tries, in order, when the first does not register: (working max side, Gaussian sigma in
+    # working pixels) of a smaller, smoothed copy of the claim.
+    retries: tuple[tuple[int, float], ...] = ((640, 1.5), (512, 0.7), (320, 0.6))
     ratio: float = Field(default=0.8, gt=0, le=1)  # Lowe ratio test
     ransac_px: float = Field(default=3.0, gt=0)  # MAGSAC threshold, working pixels
     min_inliers: int = Field(default=15, ge=4)  # homography support to call the pair registered
@@ -236,7 +237,7 @@ class ReferenceMatchSignal(Signal[ReferenceParams, ReferenceMatch]):
     survive); a derived copy under a strong local (non-global) colour change or heavy denoising (read
     as a new capture); a recapture with neither moiré nor the reference's whole frame inside a plain
     bezel with its edge visible on three sides (read as same_product), or whose moiré defeats feature
-    matching even on the smoothed second try (read as unrelated); an honest re-shot of a flat printed
+    matching even on the smoothed retries (read as unrelated); an honest re-shot of a flat printed
     object under nearly the same light as the reference (its fine texture and lighting agree like a
     copy's: the benchmark's `flat_reshoot` class shows how often). The copy-score thresholds are fitted
     by `shouhou bench evidence`; the localisation and recapture thresholds are hand-set from the method
@@ -257,10 +258,12 @@ class ReferenceMatchSignal(Signal[ReferenceParams, ReferenceMatch]):
             raise SignalInputMissing("no reference photos were given")
         p = params
         regs, cands, best, registered = _register_all(item.image.gray, refs, p, p.claim_max_side, 0.0)
-        if not registered and max(item.image.width, item.image.height) > p.retry_max_side:
+        for side, blur in p.retries:
+            if registered or max(item.image.width, item.image.height) <= side:
+                continue
             # A screen's grid beating against the sensor (moiré) or heavy noise can swamp the features at
             # the working resolution; the coarse structure survives a smaller, smoothed copy.
-            again = _register_all(item.image.gray, refs, p, p.retry_max_side, p.retry_blur)
+            again = _register_all(item.image.gray, refs, p, side, blur)
             if again[3]:
                 regs, cands, best, registered = again
         reg, c = regs[best], cands[best]
