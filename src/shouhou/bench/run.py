@@ -6,9 +6,11 @@ against the true mask, and returns a flat, JSON-ready record per case (no pixels
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import resource
+import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -49,6 +51,9 @@ def _init(config: RunConfig) -> None:
     )
     _STATE["engine"] = Engine(settings, record=False)
     _STATE["config"] = config
+    features = settings.home / f"reference-features-{os.getpid()}"
+    shutil.rmtree(features, ignore_errors=True)  # a pid reused from an earlier run must not start warm
+    _STATE["features"] = features
 
 
 def _peak_rss_mb() -> float:
@@ -84,10 +89,13 @@ def _run_case(spec: CaseSpec) -> dict[str, Any]:
     engine = _STATE["engine"]
     config: RunConfig = _STATE["config"]
     case = build_case(spec)
-    library = ReferenceLibrary(None, engine.settings.limits)
+    # Features are cached by content as in production (one folder per worker, emptied per run), so a
+    # reference shared by many cases is extracted once; the extraction time is recorded where it ran.
+    library = ReferenceLibrary(_STATE["features"], engine.settings.limits)
+    fresh = [_uncached(library, data) for data in case.references]
     started = time.perf_counter()
     refs = [library.add(data, name=f"reference-{i + 1}.jpg") for i, data in enumerate(case.references)]
-    ref_seconds = time.perf_counter() - started
+    ref_seconds = time.perf_counter() - started if any(fresh) else None
     started = time.perf_counter()
     suffix = ".png" if case.claim[:4] == b"\x89PNG" else ".jpg"
     item, screening = engine.screen(
@@ -102,7 +110,7 @@ def _run_case(spec: CaseSpec) -> dict[str, Any]:
         "risk": screening.risk,
         "score": screening.score,
         "seconds": round(seconds, 4),
-        "reference_features_seconds": round(ref_seconds, 4),
+        "reference_features_seconds": None if ref_seconds is None else round(ref_seconds, 4),
         "signals": {},
     }
     regions: list[tuple[int, int, int, int]] = []
@@ -139,6 +147,11 @@ def _run_case(spec: CaseSpec) -> dict[str, Any]:
         out["baselines"] = _baselines(case, item.image.pixels)
     out["peak_rss_mb"] = round(_peak_rss_mb(), 1)
     return out
+
+
+def _uncached(library: Any, data: bytes) -> bool:
+    path = library.cache_path(hashlib.sha256(data).hexdigest())
+    return path is None or not path.is_file()
 
 
 def _localisation(case: Case, item: Any, regions: list[tuple[int, int, int, int]]) -> dict[str, Any]:

@@ -188,16 +188,17 @@ def speed_block(records: Sequence[Rec], peak_rss_mb: float) -> dict[str, Any]:
         s = summary(vals)
         by_signal[n] = {"n": s["n"], "mean": _r(s["mean"]), "p95": _r(s["p95"])}
     px = summary([r["width"] * r["height"] / 1e6 for r in full])
+    extracted = [t for r in full if (t := r.get("reference_features_seconds")) is not None]
     return {
         "secs_per_photo_mean": _r(secs["mean"]),
         "secs_per_photo_p95": _r(secs["p95"]),
         "n": secs["n"],
         "by_signal": by_signal,
-        "reference_features_secs_mean": _r(summary([r["reference_features_seconds"] for r in full])["mean"]),
+        "reference_features_secs_mean": _r(summary(extracted)["mean"]),
         "claim_megapixels_median": _r(px["median"], 2),
         "peak_rss_mb": round(peak_rss_mb, 1),
         "note": "one worker process per core, one thread each; photo decode included, reference "
-        "feature extraction (cached in production) reported apart",
+        "feature extraction (cached by content, as in production) reported apart, over the cases that ran it",
     }
 
 
