@@ -10,11 +10,11 @@ import hashlib
 import logging
 import os
 import resource
-import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ _STATE: dict[str, Any] = {}
 class RunConfig:
     thresholds_file: str | None
     baselines: bool = True
+    features_dir: str | None = None  # reference-feature cache of this run (run_cases makes one when None)
 
 
 def _init(config: RunConfig) -> None:
@@ -51,9 +52,9 @@ def _init(config: RunConfig) -> None:
     )
     _STATE["engine"] = Engine(settings, record=False)
     _STATE["config"] = config
-    features = settings.home / f"reference-features-{os.getpid()}"
-    shutil.rmtree(features, ignore_errors=True)  # a pid reused from an earlier run must not start warm
-    _STATE["features"] = features
+    # One cache folder per worker: two processes never write the same cache file.
+    root = Path(config.features_dir) if config.features_dir else settings.home / "reference-features"
+    _STATE["features"] = root / str(os.getpid())
 
 
 def _peak_rss_mb() -> float:
@@ -89,8 +90,8 @@ def _run_case(spec: CaseSpec) -> dict[str, Any]:
     engine = _STATE["engine"]
     config: RunConfig = _STATE["config"]
     case = build_case(spec)
-    # Features are cached by content as in production (one folder per worker, emptied per run), so a
-    # reference shared by many cases is extracted once; the extraction time is recorded where it ran.
+    # Features are cached by content as in production, so a reference shared by many cases is extracted
+    # once; the extraction time is recorded where it ran.
     library = ReferenceLibrary(_STATE["features"], engine.settings.limits)
     fresh = [_uncached(library, data) for data in case.references]
     started = time.perf_counter()
@@ -222,7 +223,14 @@ def run_cases(
     workers: int,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Yield one record per case, in completion order."""
+    """Yield one record per case, in completion order. Reference features are cached for the run only (a
+    fresh folder, removed at the end), so every run extracts each reference once and times it."""
+    if config.features_dir is None:
+        with tempfile.TemporaryDirectory(prefix="shouhou-bench-features-") as folder:
+            yield from run_cases(
+                specs, replace(config, features_dir=folder), workers=workers, progress=progress
+            )
+        return
     if workers <= 1:
         _init(config)
         for spec in specs:
