@@ -10,7 +10,7 @@ from shouhou.repairs import service
 from tests.repairs.conftest import CUSTOMER_ADDRESS, CUSTOMER_PHONE
 from tests.web.conftest import WebWorld
 
-FULL_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+FULL_PHONE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")  # not inside a token or hash
 FORM = {
     "customer_name": "赵敏",
     "phone": CUSTOMER_PHONE,

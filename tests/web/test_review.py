@@ -16,7 +16,7 @@ from shouhou.evidence.synth import labels
 from tests.api.conftest import BUYER_ADDRESS, BUYER_NAME, BUYER_PHONE, forged_rgb, honest_rgb, jpeg
 from tests.web.conftest import Browser, WebWorld
 
-FULL_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+FULL_PHONE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")  # not inside a token or hash
 IMG = re.compile(r'<img id="(claim-photo|reference-photo|overlay)" [^>]*src="([^"]+)"')
 
 

@@ -10,7 +10,7 @@ from shouhou.accounts.roles import SYSTEM
 from shouhou.repairs import service
 from tests.web.conftest import WebWorld
 
-FULL_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+FULL_PHONE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")  # not inside a token or hash
 BEIJING = "北京市海淀区中关村大街 27 号"
 
 

@@ -12,7 +12,7 @@ from tests.api.conftest import honest_rgb, jpeg
 from tests.repairs.conftest import CUSTOMER_PHONE
 from tests.web.conftest import Browser, WebWorld
 
-FULL_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+FULL_PHONE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")  # not inside a token or hash
 IDS = ("accept-btn", "enroute-btn", "onsite-btn", "complete-form", "complete-submit", "resume-btn")
 
 
