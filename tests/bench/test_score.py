@@ -96,3 +96,30 @@ def test_floor_passes_itself_and_fails_a_broken_signal() -> None:
     broken["provenance"]["false_marks"] = 2
     failures = check_floor(broken, card)
     assert any("forged flagged" in f for f in failures) and any("false marks" in f for f in failures)
+
+
+def test_without_reference_decides_again_from_the_other_findings() -> None:
+    from shouhou.bench.score import without_reference_block
+    from shouhou.evidence.thresholds import VerdictPolicy
+
+    def case(kind: str, family: str, **flags: str) -> dict[str, Any]:
+        rec = _case(kind, "high" if flags else "none", 0.9 if flags else 0.0, family=family)
+        for name, severity in flags.items():
+            rec["signals"][name] = {"status": "ok", "flagged": True, "severity": severity, "score": 0.8}
+        return rec
+
+    recs = [
+        case("forged", "crack", reference="high"),  # caught only by the reference match
+        case("forged", "copy_move", reference="high", forensics="medium"),  # the copy found without it
+        case("forged", "stain", reference="high", capture="low"),  # low risk is not a flag
+        case("genuine", "reshot", capture="medium"),  # an honest photo flagged without any reference
+        case("unrelated", "unrelated"),
+    ]
+    recs[3]["signals"]["forensics"] = {"status": "failed", "flagged": True, "severity": "high", "score": 1.0}
+    block = without_reference_block(recs, VerdictPolicy())
+    assert (block["flagged"]["k"], block["flagged"]["n"]) == (1, 3)
+    assert block["by_family"]["copy_move"]["k"] == 1 and block["by_family"]["crack"]["k"] == 0
+    assert block["by_family"]["stain"]["k"] == 0
+    h = block["honest_false_flag_rate"]
+    assert (h["k"], h["n"]) == (1, 2)  # the failed forensics finding does not count, capture's does
+    assert "Without a reference photo" in markdown({**_card(), "without_reference": block})

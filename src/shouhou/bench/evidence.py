@@ -25,7 +25,10 @@ from shouhou.bench.sources import SourcePhoto, discover
 from shouhou.evidence.thresholds import load_thresholds
 
 FULL_PLAN: Final = Plan()
-CALIBRATION_PLAN: Final = Plan(forged_per_photo=1, genuine_posts_per_pair=4, flat_reshoots_per_photo=2)
+# No provenance cases: no threshold is fitted on them (the reporting split measures the labels).
+CALIBRATION_PLAN: Final = Plan(
+    forged_per_photo=1, genuine_posts_per_pair=4, flat_reshoots_per_photo=2, provenance_photos=0
+)
 QUICK_PLAN: Final = Plan(
     forged_per_photo=1, genuine_posts_per_pair=1, flat_reshoots_per_photo=1, provenance_photos=2
 )
@@ -166,6 +169,7 @@ def run_benchmark(opts: Options, progress: Progress | None = None) -> dict[str, 
         "forged_from_reference": score.forged_block(ok, engine_cut),
         **score.genuine_block(ok),
         "provenance": score.provenance_block(ok),
+        "without_reference": score.without_reference_block(ok, effective.verdict),
         "reuse": reuse_block,
         "speed": score.speed_block(
             ok, max(children_peak_rss_mb(), max((r.get("peak_rss_mb", 0) for r in ok), default=0))

@@ -119,6 +119,19 @@ def markdown(card: dict[str, Any]) -> str:
         f"- Reused reference photos without an edit, flagged medium or higher: {_rate(card['reused']['flagged_rate'])}"
     )
     add("")
+    w = card.get("without_reference")
+    if w:
+        add("## Without a reference photo")
+        add("")
+        add(
+            "The same cases decided again without the reference signal's finding (a shop that uploaded no "
+            f"reference): {w['note']}."
+        )
+        add("")
+        add(f"- Forged cases flagged: {_rate(w['flagged'])}")
+        add("- " + ", ".join(f"{k} {_f(v['value'])} ({v['k']}/{v['n']})" for k, v in w["by_family"].items()))
+        add(f"- Honest photos (genuine and unrelated) flagged: {_rate(w['honest_false_flag_rate'])}")
+        add("")
     p = card["provenance"]
     add("## Provenance labels")
     add("")
