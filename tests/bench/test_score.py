@@ -123,3 +123,21 @@ def test_without_reference_decides_again_from_the_other_findings() -> None:
     h = block["honest_false_flag_rate"]
     assert (h["k"], h["n"]) == (1, 2)  # the failed forensics finding does not count, capture's does
     assert "Without a reference photo" in markdown({**_card(), "without_reference": block})
+
+
+def test_recorded_findings_reproduce_the_engine_risk_of_every_committed_case() -> None:
+    """The without-reference block re-decides cases from their recorded findings; that is only exact if the
+    engine's risk is nothing but `decide` over those findings. Checked on the committed run."""
+    import gzip
+    import json
+    from pathlib import Path
+
+    from shouhou.bench.score import _risk_without
+    from shouhou.evidence.thresholds import load_thresholds
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "evidence" / "cases.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        records = [r for r in map(json.loads, fh) if "error" not in r]
+    policy = load_thresholds().verdict
+    assert len(records) > 1000
+    assert [r["id"] for r in records if _risk_without(r, "none-removed", policy) != r["risk"]] == []
