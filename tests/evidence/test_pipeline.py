@@ -178,3 +178,14 @@ def test_verdict_high_band() -> None:
 
 def test_no_label_note_text_says_absence_is_not_evidence() -> None:
     assert "not evidence" in NO_LABEL_NOTE
+
+
+def test_a_screening_without_reference_photos_says_what_that_leaves_out(make_evidence) -> None:  # type: ignore[no-untyped-def]
+    from shouhou.evidence.signals.reference import ReferenceMatchSignal
+    from shouhou.evidence.verdict import NO_REFERENCE_NOTE
+
+    bare = Screener(signals=[ReferenceMatchSignal, Flags]).screen(_item(make_evidence))
+    assert NO_REFERENCE_NOTE in bare.notes
+    assert not any(n.startswith("reference skipped") for n in bare.notes)  # said once, in plain words
+    other = Screener(signals=[NeedsRefs]).screen(_item(make_evidence))  # another signal lacking references
+    assert NO_REFERENCE_NOTE not in other.notes and any("needs_refs skipped" in n for n in other.notes)

@@ -34,3 +34,12 @@ def test_translations_keep_the_placeholders() -> None:
 def test_english_is_the_message_id_itself() -> None:
     assert translations("en").gettext("Sign in") == "Sign in"
     assert translations("zh_Hans").gettext("Sign in") == "登录"
+
+
+def test_the_engines_standing_notes_are_in_the_catalogue_word_for_word() -> None:
+    from shouhou.evidence.verdict import NO_LABEL_NOTE, NO_REFERENCE_NOTE
+    from shouhou.web.labels import ENGINE_NOTES
+
+    assert set(ENGINE_NOTES) == {NO_LABEL_NOTE, NO_REFERENCE_NOTE}
+    zh = translations("zh_Hans")
+    assert "参考照片" in zh.gettext(NO_REFERENCE_NOTE) and "AI" in zh.gettext(NO_LABEL_NOTE)

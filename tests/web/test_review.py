@@ -97,6 +97,8 @@ def test_claim_page_shows_photo_beside_aligned_reference_with_overlay(web: WebWo
     # Findings in plain words with their signal names; provenance raw; credit; counter-evidence; SLA.
     assert '<code class="signal-name">reference</code>' in page and "源自商家图片" in page
     assert "pixel copy of the merchant&#39;s reference" in page  # the engine's own summary
+    assert "标识很容易被去掉" in page  # the engine's standing note, in the reader's language
+    assert "未与该商品的参考照片比对" not in page  # the photo was compared with the shop's reference
     assert 'class="raw provenance"' in page or "元数据中没有发现" in page
     assert 'id="credit"' in page
     packing = [r for r in _view(web, cid).references if r.claim_id == cid]
@@ -108,6 +110,7 @@ def test_claim_page_shows_photo_beside_aligned_reference_with_overlay(web: WebWo
     b.client.cookies.set("shouhou_lang", "en")
     english = b.get(f"/review/claims/{cid}").text
     assert '<label for="overlay-toggle" class="toggle-label">Show edited regions</label>' in english
+    assert "Labels are easily stripped" in english
 
 
 def test_decision_without_a_reason_is_refused_and_changes_nothing(web: WebWorld) -> None:

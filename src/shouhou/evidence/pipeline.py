@@ -17,11 +17,12 @@ from shouhou.evidence.model import Need, Tier
 from shouhou.evidence.registry import SignalClass, all_signals
 from shouhou.evidence.signal import Signal
 from shouhou.evidence.thresholds import Thresholds, load_thresholds
-from shouhou.evidence.verdict import NO_LABEL_NOTE, Finding, Reason, decide
+from shouhou.evidence.verdict import NO_LABEL_NOTE, NO_REFERENCE_NOTE, Finding, Reason, decide
 
 log = logging.getLogger(__name__)
 
 ENGINE_VERSION = __version__
+_NO_REFERENCES = "no reference photos were given"
 
 
 class Screening(BaseModel):
@@ -49,7 +50,7 @@ class Screening(BaseModel):
 def _missing_need(signal: Signal[Any, Any], item: Evidence) -> str | None:
     needs = signal.needs
     if Need.REFERENCES in needs and not item.references:
-        return "no reference photos were given"
+        return _NO_REFERENCES
     if Need.INDEX in needs and item.index is None:
         return "no reuse index is open"
     if Need.DELIVERY_TIME in needs and item.context.delivered_at is None:
@@ -85,7 +86,10 @@ class Screener:
         if provenance is not None and provenance.status == "ok" and not provenance.flagged:
             notes.append(NO_LABEL_NOTE)
         for f in findings:
-            if f.status != "ok":
+            if f.signal == "reference" and f.status == "skipped" and f.error == _NO_REFERENCES:
+                # The benchmark's "without a reference photo" block measures how little is left.
+                notes.append(NO_REFERENCE_NOTE)
+            elif f.status != "ok":
                 notes.append(f"{f.signal} {f.status}: {f.error or f.summary}")
         image = item.image
         result = Screening(

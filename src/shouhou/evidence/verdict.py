@@ -16,6 +16,10 @@ NO_LABEL_NOTE = (
     "No AI-provenance label was found. Labels are easily stripped (screenshots, re-saves, chat apps), "
     "so their absence is not evidence that the photo is authentic."
 )
+NO_REFERENCE_NOTE = (
+    "No reference photo of the item was compared. Most forged claim photos are the shop's own photo with "
+    "damage added, and only that comparison finds them, so a low risk here says little about such edits."
+)
 
 
 class Finding(BaseModel):

@@ -12,6 +12,20 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext marker's conventional n
     return message
 
 
+# The engine's standing notes, word for word (tests check they match `shouhou.evidence.verdict`), so the
+# console can show them in the reader's language; any other note shows as the engine wrote it.
+ENGINE_NOTES: Final = (
+    N_(
+        "No AI-provenance label was found. Labels are easily stripped (screenshots, re-saves, chat apps), "
+        "so their absence is not evidence that the photo is authentic."
+    ),
+    N_(
+        "No reference photo of the item was compared. Most forged claim photos are the shop's own photo with "
+        "damage added, and only that comparison finds them, so a low risk here says little about such edits."
+    ),
+)
+
+
 LABELS: Final[dict[str, dict[str, str]]] = {
     "claim_state": {
         "submitted": N_("Submitted"),
