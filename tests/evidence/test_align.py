@@ -26,6 +26,35 @@ def test_a_copy_shares_the_noise_of_flat_areas_and_a_reshoot_does_not() -> None:
     assert abs(independent) < 0.2
 
 
+def _jpeg(gray: np.ndarray, quality: int) -> np.ndarray:
+    ok, buf = cv2.imencode(
+        ".jpg", np.clip(gray + 0.5, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, quality]
+    )
+    assert ok
+    return np.asarray(cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE), np.float32)
+
+
+def test_flat_tiles_with_only_jpeg_residue_do_not_make_a_recompressed_copy_look_new() -> None:
+    from shouhou.evidence.signals.reference import ReferenceParams
+
+    rng = np.random.default_rng(0)
+    print_ = cv2.GaussianBlur(sample("coffee")[..., 1].astype(np.float32), (0, 0), 3.0)
+    h, w = print_.shape
+    # A phone's denoised photo: noise survives in part of the frame only; the rest is as clean as JPEG
+    # leaves it.
+    reference = print_.copy()
+    reference[:, : w // 3] += rng.normal(0, 2.0, (h, w // 3)).astype(np.float32)
+    reference = _jpeg(reference, 92)
+    copy = _jpeg(reference * 1.03 + 3.0, 85)  # re-levelled and recompressed
+    reshoot = _jpeg(print_ + rng.normal(0, 3.0, print_.shape).astype(np.float32), 92)
+    valid = np.ones(print_.shape, bool)
+    floor = ReferenceParams().noise_min_std
+    assert flat_band_correlation(copy, reference, valid, sigma=1.2, min_std=floor) > 0.75
+    assert flat_band_correlation(reshoot, reference, valid, sigma=1.2, min_std=floor) < 0.3
+    # Without the floor, the clean tiles' recompression residue decides, and the copy looks half new.
+    assert flat_band_correlation(copy, reference, valid, sigma=1.2, min_std=0.3) < 0.6
+
+
 def test_flatten_lighting_removes_glare_but_keeps_a_local_stain() -> None:
     ref = sample("astronaut").astype(np.float32)
     h, w = ref.shape[:2]

@@ -243,11 +243,14 @@ def flat_band_correlation(
     min_std: float = 0.3,
     share: float = 0.3,
 ) -> float:
-    """Median fine-band correlation over the flattest `share` of tiles (least high-pass energy in `b`).
+    """Median fine-band correlation over the flattest `share` of tiles (least high-pass energy in `b`)
+    among those whose energy in `b` exceeds `min_std`.
 
     There the finest band is mostly sensor noise: a pixel copy carries the reference's noise, a second
     capture brings its own, independent noise, however much of the scene's fine texture it shares (an
-    honest re-shot of a flat printed object shares a lot of it)."""
+    honest re-shot of a flat printed object shares a lot of it). Tiles below `min_std` hold no noise
+    worth the name, only JPEG residue, which every recompression replaces: they would make a copy of a
+    clean photo look like a new capture."""
     t = _tiles(a, b, valid, sigma=sigma, tile=tile)
     if t is None:
         return 0.0

@@ -66,6 +66,10 @@ class ReferenceParams(SignalParams):
     # Shared-noise correlation in flat tiles mapped to 0..1 between lo, hi (lo = hi = -1: not used).
     noise_lo: float = Field(default=0.0, ge=-1, le=1)
     noise_hi: float = Field(default=0.25, ge=-1, le=1)
+    # Fine-band std (grey levels, in the reference as mapped) a tile needs to count among the flat ones:
+    # a flatter tile holds only what JPEG left of its noise, which a recompressed copy does not keep
+    # (chosen on calibration-split sets: 0.6 against 0.3, 1.0, 1.5 and 2.0; see README Known limits).
+    noise_min_std: float = Field(default=0.6, ge=0)
     reproj_good: float = Field(default=0.7, gt=0)  # working pixels; a copy's keypoints reproject sub-pixel
     reproj_bad: float = Field(default=2.0, gt=0)
     derived_threshold: float = Field(default=0.5, ge=0, le=1)
@@ -246,7 +250,7 @@ class ReferenceMatchSignal(Signal[ReferenceParams, ReferenceMatch]):
     """
 
     name: ClassVar[str] = "reference"
-    version: ClassVar[str] = "3"
+    version: ClassVar[str] = "4"
     needs: ClassVar[frozenset[Need]] = frozenset({Need.PIXELS, Need.REFERENCES})
     tier: ClassVar[Tier] = Tier.FULL
     params_model: ClassVar[type[SignalParams]] = ReferenceParams
@@ -451,7 +455,7 @@ def _analyse(item: Evidence, ref: ReferencePhoto, reg: Registration, p: Referenc
     fine = fine_band_correlation(
         cg, mg, valid, sigma=p.fine_sigma, tile=p.fine_tile, min_std=p.fine_min_std, quantile=p.fine_quantile
     )
-    noise = flat_band_correlation(cg, mg, valid, sigma=p.fine_sigma)
+    noise = flat_band_correlation(cg, mg, valid, sigma=p.fine_sigma, min_std=p.noise_min_std)
     lighting = math.exp(-lighting_spread(cg, mg, valid) / p.light_scale)
     screen = moire_score(cg - mg, valid)
     framing, bezel = _framing(Ha, (rw, rh), cg, p)
