@@ -96,7 +96,8 @@ def test_claim_page_shows_photo_beside_aligned_reference_with_overlay(web: WebWo
     assert page.index('id="overlay-toggle"') < page.index('class="compare"')
     # Findings in plain words with their signal names; provenance raw; credit; counter-evidence; SLA.
     assert '<code class="signal-name">reference</code>' in page and "源自商家图片" in page
-    assert "pixel copy of the merchant&#39;s reference" in page  # the engine's own summary
+    assert "pixel copy of the merchant&#39;s reference" in page  # the engine's own summary, as a tooltip
+    assert re.search(r"这张照片是商家图片 \S+ 的像素级副本；(有 \d+ 处区域与原图不同|未发现局部改动)", page)
     assert "标识很容易被去掉" in page  # the engine's standing note, in the reader's language
     assert "未与该商品的参考照片比对" not in page  # the photo was compared with the shop's reference
     assert 'class="raw provenance"' in page or "元数据中没有发现" in page
@@ -111,6 +112,7 @@ def test_claim_page_shows_photo_beside_aligned_reference_with_overlay(web: WebWo
     english = b.get(f"/review/claims/{cid}").text
     assert '<label for="overlay-toggle" class="toggle-label">Show edited regions</label>' in english
     assert "Labels are easily stripped" in english
+    assert re.search(r"The photo is a pixel copy of the merchant&#39;s photo \S+;", english)
 
 
 def test_decision_without_a_reason_is_refused_and_changes_nothing(web: WebWorld) -> None:
@@ -302,3 +304,26 @@ def test_provenance_labels_are_shown_raw(web: WebWorld) -> None:
     assert raw, "no raw provenance block"
     assert "xmp:TC260:AIGC" in raw.group(1) and "&#34;Label&#34;" in raw.group(1)
     assert '<code class="signal-name">provenance</code>' in page
+
+
+def test_the_reference_finding_is_told_from_its_structured_output() -> None:
+    from shouhou.web.pages.review import REFERENCE_LINES, reference_line
+
+    def line(**output: object) -> tuple[str, dict[str, object]] | None:
+        return reference_line({"findings": [{"signal": "reference", "status": "ok", "output": output}]})
+
+    two = [[1, 2, 3, 4], [5, 6, 7, 8]]
+    assert line(relation="derived", matched_reference="ref-1", regions=two, edit_fraction=0.0312) == (
+        REFERENCE_LINES[("derived", True)],
+        {"name": "ref-1", "n": 2, "share": "3.1%"},
+    )
+    assert line(relation="derived", matched_reference="r", regions=[]) == (
+        REFERENCE_LINES[("derived", False)],
+        {"name": "r", "n": 0, "share": "0.0%"},
+    )
+    same = line(relation="same_product", matched_reference="r", regions=[])
+    assert same is not None and same[0] == REFERENCE_LINES[("same_product", False)]
+    assert line(relation="something-new") is None  # an output this console does not know: the summary
+    skipped = {"findings": [{"signal": "reference", "status": "skipped", "output": None}]}
+    assert reference_line(skipped) is None
+    assert reference_line({}) is None

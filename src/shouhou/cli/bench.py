@@ -6,12 +6,19 @@ import json
 import os
 import shlex
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from shouhou.errors import DependencyUnavailable, InputError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from shouhou.bench.evidence import Options
 
 app = typer.Typer(no_args_is_help=True, help="Benchmarks that measure the engine on real photos.")
 
@@ -37,7 +44,6 @@ def evidence(
 ) -> None:
     """Build labelled cases from real photos, calibrate on one split, score the other, write a scorecard."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
     try:
         import imagehash  # noqa: F401
@@ -62,22 +68,11 @@ def evidence(
         else ""
     )
     console = Console(stderr=True)
-    with Progress(
-        TextColumn("{task.description:<18}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=max(total, 1))
-            bar.update(tasks[stage], completed=done if total else 1)
-
-        card = run_benchmark(Options(data, out, seed, n, quick, command.strip()), progress)
+    options = Options(data, out, seed, n, quick, command.strip())
+    if console.is_terminal:
+        card = _with_bar(console, options)
+    else:  # a log file or CI: a live bar would show nothing until the end
+        card = run_benchmark(options, LineProgress(lambda line: console.print(line, highlight=False)))
     for a in card["acceptance"]:
         mark = {True: "[green]met[/]", False: "[red]NOT met[/]", None: "[yellow]n/a[/]"}[a["met"]]
         console.print(f"{a['criterion']}: {a['value']} (target {a['target']}) {mark}", highlight=False)
@@ -96,3 +91,46 @@ def evidence(
         if failures:
             raise typer.Exit(4)
         console.print("floor check passed")
+
+
+class LineProgress:
+    """Progress as plain lines (for a log file): a stage's start, each further tenth, and its end."""
+
+    def __init__(self, write: Callable[[str], None], *, steps: int = 10) -> None:
+        self._write = write
+        self._steps = steps
+        self._shown: dict[str, int] = {}
+        self._started: dict[str, float] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        start = self._started.setdefault(stage, now)
+        total = max(total, 1)
+        step = min(self._steps, done * self._steps // total)
+        if stage in self._shown and step <= self._shown[stage]:
+            return
+        self._shown[stage] = step
+        self._write(f"{stage}: {min(done, total)}/{total} ({now - start:.0f} s)")
+
+
+def _with_bar(console: Console, options: Options) -> dict[str, Any]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+    from shouhou.bench.evidence import run_benchmark
+
+    with Progress(
+        TextColumn("{task.description:<18}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=max(total, 1))
+            bar.update(tasks[stage], completed=done if total else 1)
+
+        return run_benchmark(options, progress)

@@ -45,6 +45,28 @@ SIGNAL_PLAIN = {
     "capture": N_("Checks that the photo plausibly was taken by a camera after the order was delivered."),
     "learned": N_("A trained detector's estimate that the photo was generated or manipulated."),
 }
+# The reference match's finding in the reader's language, from its structured output (the engine's summary
+# is English). Keys: relation, and for a copy whether it differs from the reference in some region.
+REFERENCE_LINES = {
+    ("derived", True): N_(
+        "The photo is a pixel copy of the merchant's photo %(name)s; %(n)d region(s) differ from it "
+        "(%(share)s of the overlap)."
+    ),
+    ("derived", False): N_(
+        "The photo is a pixel copy of the merchant's photo %(name)s; no local edit was found."
+    ),
+    ("recaptured", True): N_(
+        "The photo is a photo of a screen showing the merchant's photo %(name)s; %(n)d region(s) differ "
+        "from it (%(share)s of the overlap)."
+    ),
+    ("recaptured", False): N_(
+        "The photo is a photo of a screen showing the merchant's photo %(name)s; no local edit was found."
+    ),
+    ("same_product", False): N_(
+        "The photo shows the scene of the merchant's photo %(name)s captured anew (not a copy)."
+    ),
+    ("unrelated", False): N_("The photo does not match any of the merchant's photos."),
+}
 WHY_NOT = {
     "not_open": N_("This claim is not waiting for a decision."),
     "own_decision_appealed": N_(
@@ -136,6 +158,7 @@ class PhotoPanel:
     markers: list[dict[str, Any]] = field(default_factory=list)
     c2pa: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
+    reference_line: tuple[str, dict[str, Any]] | None = None  # REFERENCE_LINES message and its values
 
     @property
     def suffix(self) -> str:
@@ -165,6 +188,30 @@ def _provenance(result: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str,
     return [], None
 
 
+def reference_line(result: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The reference finding as a REFERENCE_LINES message and its values; None when there is none (the
+    signal did not run, failed, or recorded an output this console does not know)."""
+    for f in result.get("findings") or ():
+        if not (isinstance(f, dict) and f.get("signal") == "reference" and f.get("status") == "ok"):
+            continue
+        out = f.get("output")
+        if not isinstance(out, dict):
+            return None
+        found = out.get("regions")
+        regions: list[Any] = found if isinstance(found, list) else []
+        relation = out.get("relation")
+        key = (relation, bool(regions) and relation in ("derived", "recaptured"))
+        if key not in REFERENCE_LINES:
+            return None
+        share = float(out.get("edit_fraction") or 0.0)
+        return REFERENCE_LINES[key], {
+            "name": str(out.get("matched_reference") or ""),
+            "n": len(regions),
+            "share": f"{share:.1%}",
+        }
+    return None
+
+
 def photo_panels(
     claim_id: str,
     evidence: Sequence[t.EvidenceFile],
@@ -182,6 +229,7 @@ def photo_panels(
             result = scr.result if isinstance(scr.result, dict) else {}
             panel.markers, panel.c2pa = _provenance(result)
             panel.notes = [str(x) for x in result.get("notes") or ()]
+            panel.reference_line = reference_line(result)
             matched = result.get("matched_reference")
             panel.matched_reference = matched if matched in known_refs else None
             pics = pictures.by_kind(scr)
