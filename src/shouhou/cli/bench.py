@@ -67,7 +67,7 @@ def evidence(
         if len(sys.argv) > 2
         else ""
     )
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)  # a log keeps each result on one line
     options = Options(data, out, seed, n, quick, command.strip())
     if console.is_terminal:
         card = _with_bar(console, options)
