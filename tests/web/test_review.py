@@ -98,6 +98,7 @@ def test_claim_page_shows_photo_beside_aligned_reference_with_overlay(web: WebWo
     assert '<code class="signal-name">reference</code>' in page and "源自商家图片" in page
     assert "pixel copy of the merchant&#39;s reference" in page  # the engine's own summary, as a tooltip
     assert re.search(r"这张照片是商家图片 \S+ 的像素级副本；(有 \d+ 处区域与原图不同|未发现局部改动)", page)
+    assert re.search(r"在已收录的 \d+ 张照片中没有发现这张照片被使用过。", page)  # the reuse check, told too
     assert "标识很容易被去掉" in page  # the engine's standing note, in the reader's language
     assert "未与该商品的参考照片比对" not in page  # the photo was compared with the shop's reference
     assert 'class="raw provenance"' in page or "元数据中没有发现" in page
@@ -327,3 +328,39 @@ def test_the_reference_finding_is_told_from_its_structured_output() -> None:
     skipped = {"findings": [{"signal": "reference", "status": "skipped", "output": None}]}
     assert reference_line(skipped) is None
     assert reference_line({}) is None
+
+
+def test_the_reuse_finding_is_told_sentence_by_sentence() -> None:
+    from shouhou.web.pages.review import REUSE_LINES, finding_lines, reuse_lines
+
+    def hit(**k: object) -> dict[str, object]:
+        return {
+            "source": "claim",
+            "claim_id": "c-1",
+            "distance": 0,
+            "exact": False,
+            "other_submitter": False,
+            **k,
+        }
+
+    def lines(**output: object) -> list[tuple[str, dict[str, object]]] | None:
+        return reuse_lines({"findings": [{"signal": "reuse", "status": "ok", "output": output}]})
+
+    told = lines(matches=[hit(distance=12), hit(claim_id="c-2", other_submitter=True)], hashes_reliable=True)
+    assert told is not None
+    assert [m for m, _ in told] == [
+        REUSE_LINES[k] for k in (("claim", False), ("more", False), ("other", False))
+    ]
+    assert told[0][1]["d"] == 12 and told[0][1]["claim"] == "c-1" and told[1][1] == {"n": 1}
+    told = lines(matches=[hit(source="catalog", claim_id=None, exact=True)], hashes_reliable=True)
+    assert told is not None and [m for m, _ in told] == [REUSE_LINES[("catalog", True)]]
+    told = lines(matches=[hit(source="none", claim_id=None)], hashes_reliable=True)  # an unknown source
+    assert told is not None and told[0] == (
+        REUSE_LINES[("source", False)],
+        {"d": 0, "claim": "", "source": "none"},
+    )
+    told = lines(matches=[], indexed_photos=40, hashes_reliable=False, pdq_quality=20)
+    assert told == [(REUSE_LINES[("none", False)], {"n": 40}), (REUSE_LINES[("flat", False)], {"q": 20})]
+    assert (
+        set(finding_lines({"findings": [{"signal": "reuse", "status": "failed", "output": None}]})) == set()
+    )

@@ -67,6 +67,28 @@ REFERENCE_LINES = {
     ),
     ("unrelated", False): N_("The photo does not match any of the merchant's photos."),
 }
+# The reuse finding likewise, sentence by sentence. Keys: where the earlier use was, and whether it was exact.
+REUSE_LINES = {
+    ("claim", True): N_("This photo is an exact copy of a photo in claim %(claim)s."),
+    ("claim", False): N_("This photo is a near copy (PDQ distance %(d)d) of a photo in claim %(claim)s."),
+    ("earlier", True): N_("This photo is an exact copy of an earlier claim photo."),
+    ("earlier", False): N_("This photo is a near copy (PDQ distance %(d)d) of an earlier claim photo."),
+    ("catalog", True): N_("This photo is an exact copy of a catalog photo."),
+    ("catalog", False): N_("This photo is a near copy (PDQ distance %(d)d) of a catalog photo."),
+    ("internet", True): N_("This photo is an exact copy of a photo found on the internet."),
+    ("internet", False): N_(
+        "This photo is a near copy (PDQ distance %(d)d) of a photo found on the internet."
+    ),
+    ("source", True): N_("This photo is an exact copy of a %(source)s photo."),
+    ("source", False): N_("This photo is a near copy (PDQ distance %(d)d) of a %(source)s photo."),
+    ("none", False): N_("No earlier use of this photo was found among %(n)d indexed photos."),
+    ("other", False): N_("A different submitter used it before."),
+    ("more", False): N_("%(n)d more earlier use(s) were found."),
+    ("flat", False): N_(
+        "The photo is too flat for reliable hashes (PDQ quality %(q)d): only byte-identical copies were "
+        "looked for."
+    ),
+}
 WHY_NOT = {
     "not_open": N_("This claim is not waiting for a decision."),
     "own_decision_appealed": N_(
@@ -158,7 +180,8 @@ class PhotoPanel:
     markers: list[dict[str, Any]] = field(default_factory=list)
     c2pa: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
-    reference_line: tuple[str, dict[str, Any]] | None = None  # REFERENCE_LINES message and its values
+    # Per signal, its finding as messages of REFERENCE_LINES / REUSE_LINES with their values (in order).
+    lines: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
 
     @property
     def suffix(self) -> str:
@@ -212,6 +235,55 @@ def reference_line(result: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
+def reuse_lines(result: dict[str, Any]) -> list[tuple[str, dict[str, Any]]] | None:
+    """The reuse finding as REUSE_LINES messages and their values; None when there is none."""
+    for f in result.get("findings") or ():
+        if not (isinstance(f, dict) and f.get("signal") == "reuse" and f.get("status") == "ok"):
+            continue
+        out = f.get("output")
+        if not isinstance(out, dict):
+            return None
+        found = out.get("matches")
+        hits = [h for h in found if isinstance(h, dict)] if isinstance(found, list) else []
+        lines: list[tuple[str, dict[str, Any]]] = []
+        if not hits:
+            lines.append((REUSE_LINES[("none", False)], {"n": int(out.get("indexed_photos") or 0)}))
+        else:
+            best = hits[0]
+            exact = bool(best.get("exact"))
+            source = str(best.get("source") or "claim")
+            if source == "claim":
+                where = "claim" if best.get("claim_id") else "earlier"
+            else:
+                where = source if source in ("catalog", "internet") else "source"
+            values = {
+                "d": int(best.get("distance") or 0),
+                "claim": str(best.get("claim_id") or ""),
+                "source": source,
+            }
+            lines.append((REUSE_LINES[(where, exact)], values))
+            if len(hits) > 1:
+                lines.append((REUSE_LINES[("more", False)], {"n": len(hits) - 1}))
+            if any(h.get("other_submitter") for h in hits):
+                lines.append((REUSE_LINES[("other", False)], {}))
+        if out.get("hashes_reliable") is False:
+            lines.append((REUSE_LINES[("flat", False)], {"q": int(out.get("pdq_quality") or 0)}))
+        return lines
+    return None
+
+
+def finding_lines(result: dict[str, Any]) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    """The findings this console tells in the reader's language (the others keep the engine's sentence)."""
+    lines: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    ref = reference_line(result)
+    if ref is not None:
+        lines["reference"] = [ref]
+    reuse = reuse_lines(result)
+    if reuse:
+        lines["reuse"] = reuse
+    return lines
+
+
 def photo_panels(
     claim_id: str,
     evidence: Sequence[t.EvidenceFile],
@@ -229,7 +301,7 @@ def photo_panels(
             result = scr.result if isinstance(scr.result, dict) else {}
             panel.markers, panel.c2pa = _provenance(result)
             panel.notes = [str(x) for x in result.get("notes") or ()]
-            panel.reference_line = reference_line(result)
+            panel.lines = finding_lines(result)
             matched = result.get("matched_reference")
             panel.matched_reference = matched if matched in known_refs else None
             pics = pictures.by_kind(scr)
