@@ -352,6 +352,8 @@ def test_the_reuse_finding_is_told_sentence_by_sentence() -> None:
         REUSE_LINES[k] for k in (("claim", False), ("more", False), ("other", False))
     ]
     assert told[0][1]["d"] == 12 and told[0][1]["claim"] == "c-1" and told[1][1] == {"n": 1}
+    told = lines(matches=[hit(), hit()], uses_found=7, hashes_reliable=True)  # more found than listed
+    assert told is not None and told[1] == (REUSE_LINES[("more", False)], {"n": 6})
     told = lines(matches=[hit(source="catalog", claim_id=None, exact=True)], hashes_reliable=True)
     assert told is not None and [m for m, _ in told] == [REUSE_LINES[("catalog", True)]]
     told = lines(matches=[hit(source="none", claim_id=None)], hashes_reliable=True)  # an unknown source

@@ -107,7 +107,8 @@ def test_max_matches_and_distance_params() -> None:
     for i in range(4):
         record(idx, evidence(sample("astronaut"), idx, claim_id=f"c{i}", submitter_id=f"b{i}"))
     item = evidence(crop(sample("astronaut"), 0.04, 0, 0, 0), idx, claim_id="new")
-    assert len(run(item, max_matches=2).matches) == 2
+    capped = run(item, max_matches=2)
+    assert len(capped.matches) == 2 and capped.uses_found == 4  # every earlier use is counted
     assert not run(item, max_distance=0).flagged
 
 

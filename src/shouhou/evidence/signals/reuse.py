@@ -53,6 +53,7 @@ class ReuseOutput(SignalOutput):
     pdq_quality: int = Field(ge=0, le=100)
     hashes_reliable: bool  # False: PDQ quality too low, only byte-identical copies could be found
     indexed_photos: int = Field(ge=0)
+    uses_found: int = Field(default=0, ge=0)  # earlier uses found; `matches` lists the first max_matches
 
 
 def _is_reuse(match: Match, sha256: str, claim_id: str | None, submitter_id: str | None) -> bool:
@@ -95,7 +96,8 @@ class ReuseSignal(Signal[ReuseParams, ReuseOutput]):
     """
 
     name: ClassVar[str] = "reuse"
-    version: ClassVar[str] = "2"  # 2: hash scheme pdq64-lattice-2 (crop lattice, mirrored crops)
+    # 2: hash scheme pdq64-lattice-2 (crop lattice, mirrored crops); 3: output counts every use found
+    version: ClassVar[str] = "3"
     needs: ClassVar[frozenset[Need]] = frozenset({Need.PREVIEW, Need.INDEX})
     tier: ClassVar[Tier] = Tier.FAST
     params_model: ClassVar[type[SignalParams]] = ReuseParams
@@ -155,7 +157,13 @@ class ReuseSignal(Signal[ReuseParams, ReuseOutput]):
             summary += " A different submitter used it before."
         score = 1.0 if best.exact else round(1.0 - best.distance / HASH_BITS, 4)
         return ReuseOutput(
-            flagged=True, severity=params.severity, score=score, summary=summary, matches=hits, **common
+            flagged=True,
+            severity=params.severity,
+            score=score,
+            summary=summary,
+            matches=hits,
+            uses_found=len(reused),
+            **common,
         )
 
 

@@ -262,8 +262,9 @@ def reuse_lines(result: dict[str, Any]) -> list[tuple[str, dict[str, Any]]] | No
                 "source": source,
             }
             lines.append((REUSE_LINES[(where, exact)], values))
-            if len(hits) > 1:
-                lines.append((REUSE_LINES[("more", False)], {"n": len(hits) - 1}))
+            uses = max(len(hits), int(out.get("uses_found") or 0))  # outputs before reuse v3 lack the count
+            if uses > 1:
+                lines.append((REUSE_LINES[("more", False)], {"n": uses - 1}))
             if any(h.get("other_submitter") for h in hits):
                 lines.append((REUSE_LINES[("other", False)], {}))
         if out.get("hashes_reliable") is False:
