@@ -7,13 +7,32 @@ from __future__ import annotations
 import io
 import re
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
+import numpy as np
 from PIL import Image
 
 from shouhou.accounts.roles import SYSTEM
 from shouhou.claims import service
+from shouhou.config import Settings
+from shouhou.evidence.image import PreparedImage, encode_image, load_image
+from shouhou.evidence.item import Evidence, ScreenContext
+from shouhou.evidence.model import SignalOutput
+from shouhou.evidence.signals.capture import CaptureOutput, CaptureParams, CaptureSignal
+from shouhou.evidence.signals.forensics import ForensicsOutput, ForensicsParams, ForensicsSignal
+from shouhou.evidence.signals.learned import LearnedParams, LearnedResult, LearnedSignal
+from shouhou.evidence.signals.provenance import ProvenanceParams, ProvenanceReport, ProvenanceSignal
+from shouhou.evidence.signals.watermark import SD_V1, SDXL, WatermarkParams, WatermarkResult, WatermarkSignal
 from shouhou.evidence.synth import labels
+from shouhou.evidence.synth.watermark import embed_dwt_dct
+from shouhou.web.pages import review_findings as rf
 from tests.api.conftest import BUYER_ADDRESS, BUYER_NAME, BUYER_PHONE, forged_rgb, honest_rgb, jpeg
+from tests.conftest import prepared, sample
+from tests.evidence.signals.test_capture import DELIVERED, _camera_jpeg, _recapture, _screenshot_png
+from tests.evidence.signals.test_forensics import _camera_photo, _copy_moved, _spliced
+from tests.evidence.signals.test_learned import BLUE, GREEN, RED, model_dir, solid
+from tests.evidence.signals.test_learned import item as learned_item
 from tests.web.conftest import Browser, WebWorld
 
 FULL_PHONE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")  # not inside a token or hash
@@ -99,6 +118,12 @@ def test_claim_page_shows_photo_beside_aligned_reference_with_overlay(web: WebWo
     assert "pixel copy of the merchant&#39;s reference" in page  # the engine's own summary, as a tooltip
     assert re.search(r"这张照片是商家图片 \S+ 的像素级副本；(有 \d+ 处区域与原图不同|未发现局部改动)", page)
     assert re.search(r"在已收录的 \d+ 张照片中没有发现这张照片被使用过。", page)  # the reuse check, told too
+    # The other checks are told too, each with the engine's sentence as its tooltip.
+    assert 'title="No AI-provenance label was found.">未发现 AI 生成标识。</span>' in page
+    assert re.search(r"未发现已知的隐形数字水印；\S+ Stable Diffusion v1：136 位中有 \d+ 位", page)
+    assert 'title="no known invisible watermark (' in page
+    assert re.search(r"(未发现明确的|可能存在)局部篡改痕迹", page)
+    assert "拍摄情况看来合理：未发现拍摄时间早于签收、截图或翻拍屏幕的迹象。" in page
     assert "标识很容易被去掉" in page  # the engine's standing note, in the reader's language
     assert "未与该商品的参考照片比对" not in page  # the photo was compared with the shop's reference
     assert 'class="raw provenance"' in page or "元数据中没有发现" in page
@@ -114,6 +139,8 @@ def test_claim_page_shows_photo_beside_aligned_reference_with_overlay(web: WebWo
     assert '<label for="overlay-toggle" class="toggle-label">Show edited regions</label>' in english
     assert "Labels are easily stripped" in english
     assert re.search(r"The photo is a pixel copy of the merchant&#39;s photo \S+;", english)
+    assert re.search(r"its absence proves nothing\. Stable Diffusion v1: \d+ of 136 bits match", english)
+    assert "The capture looks plausible: no early capture time" in english
 
 
 def test_decision_without_a_reason_is_refused_and_changes_nothing(web: WebWorld) -> None:
@@ -308,7 +335,7 @@ def test_provenance_labels_are_shown_raw(web: WebWorld) -> None:
 
 
 def test_the_reference_finding_is_told_from_its_structured_output() -> None:
-    from shouhou.web.pages.review import REFERENCE_LINES, reference_line
+    from shouhou.web.pages.review_findings import REFERENCE_LINES, reference_line
 
     def line(**output: object) -> tuple[str, dict[str, object]] | None:
         return reference_line({"findings": [{"signal": "reference", "status": "ok", "output": output}]})
@@ -331,7 +358,7 @@ def test_the_reference_finding_is_told_from_its_structured_output() -> None:
 
 
 def test_the_reuse_finding_is_told_sentence_by_sentence() -> None:
-    from shouhou.web.pages.review import REUSE_LINES, finding_lines, reuse_lines
+    from shouhou.web.pages.review_findings import REUSE_LINES, finding_lines, reuse_lines
 
     def hit(**k: object) -> dict[str, object]:
         return {
@@ -366,3 +393,218 @@ def test_the_reuse_finding_is_told_sentence_by_sentence() -> None:
     assert (
         set(finding_lines({"findings": [{"signal": "reuse", "status": "failed", "output": None}]})) == set()
     )
+
+
+# ----- the other five signals' findings, told from outputs of the signals themselves
+
+
+def _finding(signal: str, output: SignalOutput | dict[str, Any] | None, status: str = "ok") -> dict[str, Any]:
+    """One signal's finding as the pipeline stores it in a screening result."""
+    out = output.model_dump(mode="json") if isinstance(output, SignalOutput) else output
+    return {"signal": signal, "status": status, "output": out}
+
+
+def _told(signal: str, output: SignalOutput | dict[str, Any] | None, status: str = "ok") -> dict[str, Any]:
+    """A screening result holding that one finding."""
+    return {"findings": [_finding(signal, output, status)]}
+
+
+def _provenance(data: bytes, name: str = "photo.jpg", settings: Settings | None = None) -> ProvenanceReport:
+    return ProvenanceSignal(settings).run(Evidence(image=load_image(data, name=name)), ProvenanceParams())
+
+
+def test_the_provenance_finding_is_told_label_by_label() -> None:
+    P = rf.PROVENANCE_LINES
+    photo = jpeg(honest_rgb()[:240, :320])
+    label = labels.gb45438_json("3", producer="PRODUCER-1", propagator="PROPAGATOR-2")
+    labelled = _provenance(labels.add_gb45438_xmp(photo, raw_value=label))
+    assert labelled.flagged
+    assert rf.provenance_lines(_told("provenance", labelled)) == [
+        (P["label_3"], {"where": "xmp:TC260:AIGC"}),
+        (P["label_who"], {"who": "ContentProducer PRODUCER-1, ContentPropagator PROPAGATOR-2"}),
+    ]
+    twin = _provenance(labels.set_software(photo, "iPhone 15 Pro"))
+    assert not twin.flagged
+    assert rf.provenance_lines(_told("provenance", twin)) == [(P["none"], {})]
+    # Four traces: the three strongest told one by one, in the engine's order, then a count of the rest.
+    png = encode_image(honest_rgb()[:240, :320], "PNG")
+    novelai = _provenance(labels.add_novelai(png), "photo.png")
+    told = rf.provenance_lines(_told("provenance", novelai))
+    assert told is not None and len(told) == 4
+    assert told[0] == (P["generator_software"], {"where": "png:text:Software", "name": "NovelAI"})
+    assert told[2] == (P["generator_settings_like"], {"where": "png:text:Comment", "tool": "NovelAI"})
+    assert told[3] == (P["more"], {"n": 1})
+    sd = _provenance(labels.add_sd_parameters(png), "photo.png")
+    assert rf.provenance_lines(_told("provenance", sd)) == [
+        (P["generator_settings"], {"where": "png:text:parameters", "tool": "Stable Diffusion WebUI"})
+    ]
+    iptc = _provenance(labels.add_iptc_digital_source_type(photo, "trainedAlgorithmicMedia"))
+    assert rf.provenance_lines(_told("provenance", iptc)) == [
+        (P["source_ai"], {"where": "xmp:Iptc4xmpExt:DigitalSourceType", "code": "trainedAlgorithmicMedia"})
+    ]
+    # A valid C2PA manifest whose signer is not trusted is information, told after "no label".
+    signed = _provenance(
+        labels.add_c2pa_manifest(photo, labels.make_test_signer(), digital_source_type="digitalCapture")
+    )
+    assert not signed.flagged
+    assert rf.provenance_lines(_told("provenance", signed)) == [
+        (P["none"], {}),
+        (P["c2pa_untrusted"], {"signer": "shouhou test signer", "issuer": "shouhou tests"}),
+    ]
+    # Shapes this console does not know keep the engine's sentence.
+    unknown = labelled.model_dump(mode="json")
+    unknown["markers"] = [{**m, "meaning": "a label of a kind added later"} for m in unknown["markers"]]
+    assert rf.provenance_lines(_told("provenance", unknown)) is None
+    assert rf.provenance_lines(_told("provenance", {**twin.model_dump(mode="json"), "flagged": True})) is None
+    assert rf.provenance_lines(_told("provenance", labelled, status="failed")) is None
+
+
+def _watermark(rgb: np.ndarray) -> WatermarkResult:
+    item = Evidence(image=load_image(encode_image(rgb, "PNG"), name="claim.png"))
+    return WatermarkSignal().run(item, WatermarkParams())
+
+
+def test_the_watermark_finding_is_told_with_its_bits_and_payload() -> None:
+    W = rf.WATERMARK_LINES
+    photo = sample("astronaut")
+    marked = _watermark(embed_dwt_dct(photo, SD_V1))
+    assert marked.flagged
+    told = rf.watermark_lines(_told("watermark", marked))
+    assert told is not None and len(told) == 1 and told[0][0] == W["mark"]
+    assert told[0][1]["mark"] == "Stable Diffusion v1" and told[0][1]["bits"] == 136
+    assert told[0][1]["matched"] >= 109 and told[0][1]["payload"] == "'StableDiffusionV1'"
+    assert re.fullmatch(r"\d\.\de-\d+", told[0][1]["chance"])
+    sdxl = rf.watermark_lines(_told("watermark", _watermark(embed_dwt_dct(photo, SDXL))))
+    assert sdxl is not None and sdxl[0][1]["payload"] == "0xb3ec907bb19e"
+    clean = _watermark(photo)
+    assert not clean.flagged
+    told = rf.watermark_lines(_told("watermark", clean))
+    assert told is not None and [m for m, _ in told] == [W["none"], W["chance"], W["chance"]]
+    assert [v["mark"] for _, v in told[1:]] == ["Stable Diffusion v1", "Stable Diffusion XL"]
+    assert all(v["matched"] < 0.8 * v["bits"] for _, v in told[1:])
+    small = _watermark(photo[:20, :20])
+    assert rf.watermark_lines(_told("watermark", small)) == [(W["too_small"], {"blocks": small.blocks})]
+    gray = np.repeat(photo.mean(axis=2, keepdims=True).astype(np.uint8), 3, axis=2)
+    assert rf.watermark_lines(_told("watermark", _watermark(gray))) == [(W["flat"], {})]
+    lost = {**marked.model_dump(mode="json"), "matched_mark": "a mark added later"}
+    assert rf.watermark_lines(_told("watermark", lost)) is None
+    assert rf.watermark_lines(_told("watermark", {**clean.model_dump(mode="json"), "marks": None})) is None
+
+
+def _forensics(image: PreparedImage, params: ForensicsParams | None = None) -> ForensicsOutput:
+    return ForensicsSignal().run(Evidence(image=image), params or ForensicsParams())
+
+
+def test_the_forensics_finding_is_told_by_what_found_each_region() -> None:
+    F = rf.FORENSICS_LINES
+    copied = _forensics(prepared(_copy_moved(), "photo.png"))
+    assert copied.flagged
+    n = len(copied.regions)
+    assert rf.forensics_lines(_told("forensics", copied)) == [
+        (F["edit"], {"n": n}),
+        (F["copy"], {"n": n // 2}),
+        (F["dq_skipped"], {}),  # a PNG: no JPEG history to test
+    ]
+    spliced = _forensics(prepared(_spliced(), quality=92))
+    assert spliced.flagged
+    told = rf.forensics_lines(_told("forensics", spliced))
+    assert told is not None and told[0] == (F["edit"], {"n": len(spliced.regions)})
+    assert {m for m, _ in told[1:]} <= {F["dq"], F["dq+noise"]} and len(told) > 1
+    assert sum(v["n"] for _, v in told[1:]) == len(spliced.regions)
+    clean = _forensics(prepared(_camera_photo(), quality=92))
+    assert not clean.flagged and clean.score == 0
+    told = rf.forensics_lines(_told("forensics", clean))
+    assert told is not None and told[0] == (F["none"], {})
+    weak = _forensics(prepared(_spliced(), quality=92), ForensicsParams(min_flag_score=0.99))
+    assert not weak.flagged and weak.score > 0
+    assert rf.forensics_lines(_told("forensics", weak)) == [(F["weak"], {})]
+    unknown = copied.model_dump(mode="json")
+    unknown["regions"] = [{**r, "label": "a detector added later"} for r in unknown["regions"]]
+    assert rf.forensics_lines(_told("forensics", unknown)) is None
+    more = clean.model_dump(mode="json")
+    more["detectors"] = [*more["detectors"], {"name": "new", "status": "ok", "score": 0.0, "note": ""}]
+    assert rf.forensics_lines(_told("forensics", more)) is None
+
+
+def _capture(raw: bytes, name: str = "claim.jpg") -> CaptureOutput:
+    item = Evidence(image=load_image(raw, name=name), context=ScreenContext(delivered_at=DELIVERED))
+    return CaptureSignal().run(item, CaptureParams())
+
+
+def test_the_capture_finding_is_told_check_by_check() -> None:
+    C = rf.CAPTURE_LINES
+    early = _capture(_camera_jpeg("2026:05:08 18:00:00", "+02:00"))
+    assert early.flagged
+    # Shown in Asia/Shanghai, as every time in the console.
+    assert rf.capture_lines(_told("capture", early)) == [(C["early"], {"time": "2026-05-09 00:00"})]
+    after = _capture(_camera_jpeg("2026:05:11 09:30:00"))
+    assert not after.flagged
+    assert rf.capture_lines(_told("capture", after)) == [(C["plausible"], {})]
+    shot = _capture(_screenshot_png(), "order.png")
+    assert rf.capture_lines(_told("capture", shot)) == [
+        (C["screenshot"], {}),
+        (C["screen_size"], {"w": 1170, "h": 2532}),
+        (C["png"], {}),
+        (C["status_bar"], {"share": re.findall(r"\d+%", shot.summary)[0]}),
+    ]
+    buf = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0131] = "Snipaste"  # Software
+    Image.fromarray(sample("coffee")).save(buf, "JPEG", exif=exif)
+    tool = rf.capture_lines(_told("capture", _capture(buf.getvalue())))
+    assert tool is not None and (C["tool"], {"tool": "snipaste"}) in tool
+    rgb = sample("chelsea")
+    moire = _capture(_camera_jpeg(rgb=_recapture(rgb), size=rgb.shape[1::-1]))
+    told = rf.capture_lines(_told("capture", moire))
+    assert told is not None and told[-1][0] == C["recapture"] and float(told[-1][1]["peak"]) >= 2.8
+    unknown = shot.model_dump(mode="json")
+    unknown["checks"] = [
+        {**c, "value": "a trait added later"} if c["name"] == "screenshot" else c for c in unknown["checks"]
+    ]
+    assert rf.capture_lines(_told("capture", unknown)) is None
+
+
+def test_the_learned_score_is_told_against_its_threshold(tmp_path: Path) -> None:
+    L = rf.LEARNED_LINES
+    settings = Settings(learned_model_dir=model_dir(tmp_path))
+
+    def learned(rgb: np.ndarray, params: LearnedParams | None = None) -> LearnedResult:
+        return LearnedSignal(settings).run(learned_item(rgb), params or LearnedParams())
+
+    red = learned(solid(RED))
+    assert red.flagged
+    told = rf.learned_lines(_told("learned", red))
+    assert told == [
+        (L["above"], {"model": "redness", "version": "0.1", "p": f"{red.probability:.2f}", "t": "0.60"})
+    ]
+    green = learned(solid(GREEN))
+    assert not green.flagged
+    told = rf.learned_lines(_told("learned", green))
+    assert told is not None and told[0][0] == L["below"] and float(told[0][1]["p"]) < 0.6
+    # Blue scores 0.50: below the card's 0.60, above a platform threshold of 0.40.
+    assert rf.learned_lines(_told("learned", learned(solid(BLUE)))) == [
+        (L["below"], {"model": "redness", "version": "0.1", "p": "0.50", "t": "0.60"})
+    ]
+    overridden = rf.learned_lines(_told("learned", learned(solid(BLUE), LearnedParams(threshold=0.4))))
+    assert overridden == [
+        (L["above"], {"model": "redness", "version": "0.1", "p": "0.50", "t": "0.40"}),
+        (L["platform_threshold"], {}),
+    ]
+    assert rf.learned_lines(_told("learned", {**red.model_dump(mode="json"), "probability": "high"})) is None
+    assert rf.learned_lines(_told("learned", None, status="skipped")) is None
+
+
+def test_finding_lines_tells_every_signal_it_knows() -> None:
+    photo = jpeg(honest_rgb()[:240, :320])
+    result = {
+        "findings": [
+            _finding("provenance", _provenance(photo)),
+            _finding("watermark", _watermark(sample("astronaut")[:20, :20])),
+            _finding("capture", _capture(_camera_jpeg("2026:05:11 09:30:00"))),
+            _finding("forensics", None, status="failed"),
+            _finding("learned", None, status="skipped"),
+        ]
+    }
+    told = rf.finding_lines(result)
+    assert set(told) == {"provenance", "watermark", "capture"}
+    assert told["capture"] == [(rf.CAPTURE_LINES["plausible"], {})]

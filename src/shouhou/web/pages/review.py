@@ -24,6 +24,7 @@ from shouhou.storage import tables as t
 from shouhou.web.deps import UserPage, require_role
 from shouhou.web.labels import N_
 from shouhou.web.pages.buyer import fen_to_yuan, yuan_to_fen
+from shouhou.web.pages.review_findings import finding_lines
 from shouhou.web.render import Page
 
 router = APIRouter()
@@ -44,50 +45,6 @@ SIGNAL_PLAIN = {
     "forensics": N_("Looks for traces of local editing in the pixels, without a reference photo."),
     "capture": N_("Checks that the photo plausibly was taken by a camera after the order was delivered."),
     "learned": N_("A trained detector's estimate that the photo was generated or manipulated."),
-}
-# The reference match's finding in the reader's language, from its structured output (the engine's summary
-# is English). Keys: relation, and for a copy whether it differs from the reference in some region.
-REFERENCE_LINES = {
-    ("derived", True): N_(
-        "The photo is a pixel copy of the merchant's photo %(name)s; %(n)d region(s) differ from it "
-        "(%(share)s of the overlap)."
-    ),
-    ("derived", False): N_(
-        "The photo is a pixel copy of the merchant's photo %(name)s; no local edit was found."
-    ),
-    ("recaptured", True): N_(
-        "The photo is a photo of a screen showing the merchant's photo %(name)s; %(n)d region(s) differ "
-        "from it (%(share)s of the overlap)."
-    ),
-    ("recaptured", False): N_(
-        "The photo is a photo of a screen showing the merchant's photo %(name)s; no local edit was found."
-    ),
-    ("same_product", False): N_(
-        "The photo shows the scene of the merchant's photo %(name)s captured anew (not a copy)."
-    ),
-    ("unrelated", False): N_("The photo does not match any of the merchant's photos."),
-}
-# The reuse finding likewise, sentence by sentence. Keys: where the earlier use was, and whether it was exact.
-REUSE_LINES = {
-    ("claim", True): N_("This photo is an exact copy of a photo in claim %(claim)s."),
-    ("claim", False): N_("This photo is a near copy (PDQ distance %(d)d) of a photo in claim %(claim)s."),
-    ("earlier", True): N_("This photo is an exact copy of an earlier claim photo."),
-    ("earlier", False): N_("This photo is a near copy (PDQ distance %(d)d) of an earlier claim photo."),
-    ("catalog", True): N_("This photo is an exact copy of a catalog photo."),
-    ("catalog", False): N_("This photo is a near copy (PDQ distance %(d)d) of a catalog photo."),
-    ("internet", True): N_("This photo is an exact copy of a photo found on the internet."),
-    ("internet", False): N_(
-        "This photo is a near copy (PDQ distance %(d)d) of a photo found on the internet."
-    ),
-    ("source", True): N_("This photo is an exact copy of a %(source)s photo."),
-    ("source", False): N_("This photo is a near copy (PDQ distance %(d)d) of a %(source)s photo."),
-    ("none", False): N_("No earlier use of this photo was found among %(n)d indexed photos."),
-    ("other", False): N_("A different submitter used it before."),
-    ("more", False): N_("%(n)d more earlier use(s) were found."),
-    ("flat", False): N_(
-        "The photo is too flat for reliable hashes (PDQ quality %(q)d): only byte-identical copies were "
-        "looked for."
-    ),
 }
 WHY_NOT = {
     "not_open": N_("This claim is not waiting for a decision."),
@@ -180,7 +137,7 @@ class PhotoPanel:
     markers: list[dict[str, Any]] = field(default_factory=list)
     c2pa: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
-    # Per signal, its finding as messages of REFERENCE_LINES / REUSE_LINES with their values (in order).
+    # Per signal, its finding as review_findings messages with their values (in order).
     lines: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
 
     @property
@@ -209,80 +166,6 @@ def _provenance(result: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str,
             c2pa = out.get("c2pa") if isinstance(out.get("c2pa"), dict) else None
             return markers, c2pa
     return [], None
-
-
-def reference_line(result: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-    """The reference finding as a REFERENCE_LINES message and its values; None when there is none (the
-    signal did not run, failed, or recorded an output this console does not know)."""
-    for f in result.get("findings") or ():
-        if not (isinstance(f, dict) and f.get("signal") == "reference" and f.get("status") == "ok"):
-            continue
-        out = f.get("output")
-        if not isinstance(out, dict):
-            return None
-        found = out.get("regions")
-        regions: list[Any] = found if isinstance(found, list) else []
-        relation = out.get("relation")
-        key = (relation, bool(regions) and relation in ("derived", "recaptured"))
-        if key not in REFERENCE_LINES:
-            return None
-        share = float(out.get("edit_fraction") or 0.0)
-        return REFERENCE_LINES[key], {
-            "name": str(out.get("matched_reference") or ""),
-            "n": len(regions),
-            "share": f"{share:.1%}",
-        }
-    return None
-
-
-def reuse_lines(result: dict[str, Any]) -> list[tuple[str, dict[str, Any]]] | None:
-    """The reuse finding as REUSE_LINES messages and their values; None when there is none."""
-    for f in result.get("findings") or ():
-        if not (isinstance(f, dict) and f.get("signal") == "reuse" and f.get("status") == "ok"):
-            continue
-        out = f.get("output")
-        if not isinstance(out, dict):
-            return None
-        found = out.get("matches")
-        hits = [h for h in found if isinstance(h, dict)] if isinstance(found, list) else []
-        lines: list[tuple[str, dict[str, Any]]] = []
-        if not hits:
-            lines.append((REUSE_LINES[("none", False)], {"n": int(out.get("indexed_photos") or 0)}))
-        else:
-            best = hits[0]
-            exact = bool(best.get("exact"))
-            source = str(best.get("source") or "claim")
-            if source == "claim":
-                where = "claim" if best.get("claim_id") else "earlier"
-            else:
-                where = source if source in ("catalog", "internet") else "source"
-            values = {
-                "d": int(best.get("distance") or 0),
-                "claim": str(best.get("claim_id") or ""),
-                "source": source,
-            }
-            lines.append((REUSE_LINES[(where, exact)], values))
-            uses = max(len(hits), int(out.get("uses_found") or 0))  # outputs before reuse v3 lack the count
-            if uses > 1:
-                lines.append((REUSE_LINES[("more", False)], {"n": uses - 1}))
-            if any(h.get("other_submitter") for h in hits):
-                lines.append((REUSE_LINES[("other", False)], {}))
-        if out.get("hashes_reliable") is False:
-            lines.append((REUSE_LINES[("flat", False)], {"q": int(out.get("pdq_quality") or 0)}))
-        return lines
-    return None
-
-
-def finding_lines(result: dict[str, Any]) -> dict[str, list[tuple[str, dict[str, Any]]]]:
-    """The findings this console tells in the reader's language (the others keep the engine's sentence)."""
-    lines: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-    ref = reference_line(result)
-    if ref is not None:
-        lines["reference"] = [ref]
-    reuse = reuse_lines(result)
-    if reuse:
-        lines["reuse"] = reuse
-    return lines
 
 
 def photo_panels(
