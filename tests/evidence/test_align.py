@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from shouhou.evidence.align import flat_band_correlation, flatten_lighting
+from shouhou.evidence.align import flat_band_correlation, flatten_lighting, lighting_spread
 from tests.conftest import sample
 
 
@@ -69,3 +69,40 @@ def test_flatten_lighting_removes_glare_but_keeps_a_local_stain() -> None:
     outside[190:250, 290:350] = False
     assert np.median(after[outside]) < 0.5 * np.median(before[outside])
     assert after[200:240, 300:340].mean() > 40  # the stain still stands out
+
+
+def _textured(seed: int, size: int = 480) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    small = rng.uniform(60, 200, (size // 8, size // 8)).astype(np.float32)
+    return np.asarray(cv2.resize(small, (size, size), interpolation=cv2.INTER_CUBIC), np.float32)
+
+
+def test_smoothed_lighting_spread_keeps_a_light_gradient() -> None:
+    a = _textured(1)
+    h, w = a.shape
+    ramp = 1.0 + 0.3 * (np.mgrid[0:h, 0:w][1] / w - 0.5)  # a re-shot lit from one side
+    b = np.asarray(a * ramp, np.float32)
+    valid = np.ones(a.shape, bool)
+    plain = lighting_spread(b, a, valid)
+    smoothed = lighting_spread(b, a, valid, smooth=7)
+    assert plain > 0.05
+    assert abs(smoothed - plain) < 0.1 * plain
+
+
+def test_smoothed_lighting_spread_ignores_cell_scale_differences_of_a_copy() -> None:
+    # What a filter clips or saturates beyond the global colour model follows the picture, cell by cell.
+    a = _textured(2)
+    h, w = a.shape
+    cell = h // 24
+    rng = np.random.default_rng(3)
+    gains = rng.normal(1.0, 0.06, (24, 24)).astype(np.float32)
+    b = np.asarray(a * np.kron(gains, np.ones((cell, cell), np.float32))[:h, :w], np.float32)
+    valid = np.ones(a.shape, bool)
+    plain = lighting_spread(b, a, valid)
+    smoothed = lighting_spread(b, a, valid, smooth=7)
+    assert plain > 0.04
+    assert smoothed < plain / 3
+    # The median filter's support lies in the overlap: a border outside it does not enter the spread.
+    part = valid.copy()
+    part[:, : w // 3] = False
+    assert lighting_spread(b, a, part, smooth=7) < plain / 3

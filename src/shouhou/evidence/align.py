@@ -12,6 +12,7 @@ from typing import Final
 import cv2
 import numpy as np
 import numpy.typing as npt
+from scipy import ndimage
 
 F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
@@ -262,10 +263,16 @@ def flat_band_correlation(
     return float(np.median(corr)) if corr.size else 0.0
 
 
-def lighting_spread(a: F32, b: F32, valid: npt.NDArray[np.bool_], *, grid: int = 24) -> float:
+def lighting_spread(
+    a: F32, b: F32, valid: npt.NDArray[np.bool_], *, grid: int = 24, smooth: int = 1
+) -> float:
     """Robust spread (1.4826·MAD) of the log ratio of low-passed brightness over a coarse grid.
 
-    After the global colour fit a copy's ratio map is flat; a new capture under other light is not."""
+    After the global colour fit a copy's ratio map is flat; a new capture under other light is not. With
+    `smooth` > 1 the ratio map is first median-filtered over `smooth` × `smooth` cells: light varies
+    smoothly across a scene (a median filter keeps a gradient or a falloff as it is), while what is left
+    of a copy's ratio after the fit follows the picture cell by cell (an edited region, colours a filter
+    clipped or saturated beyond the global colour model) and is mostly filtered out."""
     H, W = a.shape
     cell = max(4, min(H, W) // grid)
     ny, nx = H // cell, W // cell
@@ -281,6 +288,11 @@ def lighting_spread(a: F32, b: F32, valid: npt.NDArray[np.bool_], *, grid: int =
     if v.sum() < 6:
         return 0.0
     ratio = np.log(blocks(a) + 10.0) - np.log(blocks(b) + 10.0)
+    if smooth > 1:
+        # Cells outside the overlap take their nearest valid cell's value, so the border does not pull
+        # the filtered values towards anything the two photos do not show.
+        nearest = ndimage.distance_transform_edt(~v, return_distances=False, return_indices=True)
+        ratio = ndimage.median_filter(ratio[tuple(nearest)], size=smooth, mode="nearest")
     r = ratio[v]
     return float(1.4826 * np.median(np.abs(r - np.median(r))))
 

@@ -59,8 +59,14 @@ class ReferenceParams(SignalParams):
     fine_lo: float = Field(default=0.3, ge=-1, le=1)  # fine-band correlation mapped to 0..1 between lo, hi
     fine_hi: float = Field(default=0.7, ge=-1, le=1)
     light_scale: float = Field(default=0.05, gt=0)  # log-ratio spread giving lighting match 1/e
-    light_lo: float = Field(default=0.3, ge=0, le=1)  # lighting match mapped to 0..1 between lo, hi
-    light_hi: float = Field(default=0.7, ge=0, le=1)
+    # Median filter (cells of the 24-cell lighting grid) over the brightness-ratio map before its spread is
+    # taken for the copy score: light is smooth, a copy's leftovers follow the picture (chosen on
+    # calibration-split sets: 7 against 1, 3, 5 and 9; see README Known limits).
+    light_smooth: int = Field(default=7, ge=1, le=15)
+    # Lighting match mapped to 0..1 between lo, hi (hand-set for the median-filtered map, which reads
+    # higher than the plain one did: 0.3, 0.7 before v5).
+    light_lo: float = Field(default=0.7, ge=0, le=1)
+    light_hi: float = Field(default=0.9, ge=0, le=1)
     fine_exact_lo: float = Field(default=0.95, ge=-1, le=1)  # fine-band agreement that overrides lighting
     fine_exact_hi: float = Field(default=0.99, ge=-1, le=1)
     # Shared-noise correlation in flat tiles mapped to 0..1 between lo, hi (lo = hi = -1: not used).
@@ -122,7 +128,8 @@ class ReferenceMatch(SignalOutput):
 class _Analysis:
     fine: float
     noise: float
-    lighting: float
+    lighting: float  # for the copy score: the ratio map median-filtered over light_smooth cells
+    lighting_plain: float  # unfiltered, for the same-framing recapture rule (hand-set on it)
     screen: float
     framing: float
     bezel: bool
@@ -250,7 +257,7 @@ class ReferenceMatchSignal(Signal[ReferenceParams, ReferenceMatch]):
     """
 
     name: ClassVar[str] = "reference"
-    version: ClassVar[str] = "4"
+    version: ClassVar[str] = "5"
     needs: ClassVar[frozenset[Need]] = frozenset({Need.PIXELS, Need.REFERENCES})
     tier: ClassVar[Tier] = Tier.FULL
     params_model: ClassVar[type[SignalParams]] = ReferenceParams
@@ -289,7 +296,7 @@ class ReferenceMatchSignal(Signal[ReferenceParams, ReferenceMatch]):
         s_reproj = _ramp(p.reproj_bad - reg.reproj_error, 0.0, p.reproj_bad - p.reproj_good)
         derived = derived_score(a.fine, a.lighting, reg.reproj_error, p, noise=a.noise)
         screen = _ramp(math.log(max(a.screen, 1.0)), math.log(p.moire_lo), math.log(p.moire_hi))
-        flat_and_exact = 1.0 if a.lighting >= p.recapture_light and s_reproj >= 0.5 else 0.0
+        flat_and_exact = 1.0 if a.lighting_plain >= p.recapture_light and s_reproj >= 0.5 else 0.0
         cands[best] = c.model_copy(
             update={
                 "fine_correlation": round(a.fine, 4),
@@ -456,7 +463,8 @@ def _analyse(item: Evidence, ref: ReferencePhoto, reg: Registration, p: Referenc
         cg, mg, valid, sigma=p.fine_sigma, tile=p.fine_tile, min_std=p.fine_min_std, quantile=p.fine_quantile
     )
     noise = flat_band_correlation(cg, mg, valid, sigma=p.fine_sigma, min_std=p.noise_min_std)
-    lighting = math.exp(-lighting_spread(cg, mg, valid) / p.light_scale)
+    lighting = math.exp(-lighting_spread(cg, mg, valid, smooth=p.light_smooth) / p.light_scale)
+    plain = lighting if p.light_smooth == 1 else math.exp(-lighting_spread(cg, mg, valid) / p.light_scale)
     screen = moire_score(cg - mg, valid)
     framing, bezel = _framing(Ha, (rw, rh), cg, p)
     aligned = np.clip(mapped + 0.5, 0, 255).astype(np.uint8)
@@ -464,6 +472,7 @@ def _analyse(item: Evidence, ref: ReferencePhoto, reg: Registration, p: Referenc
         fine,
         noise,
         lighting,
+        plain,
         screen,
         framing,
         bezel,
