@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 T = TypeVar("T")
 
@@ -19,6 +19,19 @@ class Page(BaseModel, Generic[T]):
 
 class Orm(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+class Patch(BaseModel):
+    """A partial change: a field left out stays as it is; an unknown field or an explicit null is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Patch:
+        nulls = sorted(name for name in self.model_fields_set if getattr(self, name) is None)
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} may be left out but not set to null")
+        return self
 
 
 class PlatformCreate(BaseModel):
@@ -41,6 +54,10 @@ class ShopCreate(ShopPolicy):
     name: str = Field(min_length=1, max_length=200)
 
 
+class ShopRename(Patch):
+    name: str = Field(min_length=1, max_length=200)
+
+
 class ShopRead(Orm):
     id: str
     platform_id: str
@@ -54,6 +71,13 @@ class SkuCreate(BaseModel):
     code: str = Field(min_length=1, max_length=100)
     title: str = Field(min_length=1, max_length=300)
     price_fen: int = Field(ge=0)
+
+
+class SkuUpdate(Patch):
+    """The code is the SKU's identity on the platform and does not change; create another SKU instead."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    price_fen: int | None = Field(default=None, ge=0)
 
 
 class SkuRead(Orm):
@@ -82,8 +106,15 @@ class OrderCreate(BaseModel):
     platform_order_id: str = Field(min_length=1, max_length=100)
     buyer: BuyerIn
     items: list[OrderLineIn] = Field(min_length=1)
-    placed_at: datetime
-    delivered_at: datetime | None = None
+    # A time without a zone is refused here (422) rather than guessed: the capture check compares photo times
+    # with delivery to the minute.
+    placed_at: AwareDatetime
+    delivered_at: AwareDatetime | None = None
+
+
+class OrderUpdate(Patch):
+    placed_at: AwareDatetime | None = None
+    delivered_at: AwareDatetime | None = None
 
 
 class OrderItemRead(Orm):

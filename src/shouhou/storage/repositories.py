@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import false, func, or_, select, update
+from sqlalchemy import delete, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from shouhou.errors import NotFound
@@ -43,6 +43,9 @@ class Repository(Generic[T]):
         # Flushed with the unit of work (foreign keys are checked at commit, so insert order is free).
         self.session.add(row)
         return row
+
+    def delete(self, row: T) -> None:
+        self.session.delete(row)
 
     def flush(self) -> None:
         self.session.flush()
@@ -171,6 +174,14 @@ class SkuRepository(Repository[t.Sku]):
         )
         return {shop_id: int(n) for shop_id, n in self.session.execute(stmt).all()}
 
+    def order_lines(self, *, sku_id: str) -> tuple[int, int]:
+        """(order lines, distinct orders) that name the SKU."""
+        stmt = select(func.count(), func.count(t.OrderItem.order_id.distinct())).where(
+            t.OrderItem.sku_id == sku_id
+        )
+        lines, orders = self.session.execute(stmt).one()
+        return int(lines), int(orders)
+
 
 class OrderRepository(Repository[t.Order]):
     model = t.Order
@@ -181,6 +192,9 @@ class OrderRepository(Repository[t.Order]):
 
     def add_item(self, item: t.OrderItem) -> None:
         self.session.add(item)
+
+    def delete_items(self, *, order_id: str) -> None:
+        self.session.execute(delete(t.OrderItem).where(t.OrderItem.order_id == order_id))
 
     def for_buyer(self, *, buyer_id: str, offset: int, limit: int) -> tuple[Sequence[t.Order], int]:
         stmt = select(t.Order).where(t.Order.buyer_id == buyer_id)
@@ -321,6 +335,10 @@ class ClaimRepository(Repository[t.Claim]):
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(t.Claim)) or 0
 
+    def for_order(self, *, order_id: str) -> Sequence[t.Claim]:
+        stmt = select(t.Claim).where(t.Claim.order_id == order_id)
+        return self.session.scalars(stmt.order_by(t.Claim.created_at, t.Claim.id)).all()
+
     def transitions(self, *, claim_id: str) -> Sequence[t.ClaimTransition]:
         stmt = select(t.ClaimTransition).where(t.ClaimTransition.claim_id == claim_id)
         return self.session.scalars(stmt.order_by(t.ClaimTransition.id)).all()
@@ -363,6 +381,14 @@ class ScreeningRepository(Repository[t.Screening]):
         self.session.execute(
             update(t.Screening).where(t.Screening.evidence_id == evidence_id).values(current=False)
         )
+
+    def matching_references(self, *, reference_ids: Sequence[str]) -> Sequence[t.Screening]:
+        """Screenings (current or retired) whose photo was found derived from one of these references."""
+        if not reference_ids:
+            return []
+        matched = t.Screening.result["matched_reference"].as_string()
+        stmt = select(t.Screening).where(matched.in_(sorted(set(reference_ids))))
+        return self.session.scalars(stmt.order_by(t.Screening.created_at, t.Screening.id)).all()
 
     def add_signal(self, row: t.ScreeningSignal) -> None:
         self.session.add(row)

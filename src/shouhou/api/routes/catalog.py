@@ -1,14 +1,14 @@
 """What an integrator sets up before claims: platforms, shops and their policy, SKUs with listing photos,
-orders with packing photos or a packing video."""
+orders with packing photos or a packing video; and corrections to shops, SKUs and orders."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, UploadFile, status
+from fastapi import APIRouter, File, Response, UploadFile, status
 
 from shouhou.api.deps import PrincipalDep, RuntimeDep, read_upload
-from shouhou.claims import catalog, references
+from shouhou.claims import catalog, corrections, references
 from shouhou.claims import schemas as s
 
 router = APIRouter(tags=["catalog"])
@@ -38,6 +38,12 @@ def get_shop(rt: RuntimeDep, principal: PrincipalDep, shop_id: str) -> s.ShopRea
     return s.ShopRead.model_validate(catalog.get_shop(rt, actor=principal, shop_id=shop_id))
 
 
+@router.patch("/shops/{shop_id}", response_model=s.ShopRead)
+def rename_shop(rt: RuntimeDep, principal: PrincipalDep, shop_id: str, body: s.ShopRename) -> s.ShopRead:
+    shop = corrections.rename_shop(rt, actor=principal, shop_id=shop_id, name=body.name)
+    return s.ShopRead.model_validate(shop)
+
+
 @router.put("/shops/{shop_id}/policy", response_model=s.ShopRead)
 def set_policy(rt: RuntimeDep, principal: PrincipalDep, shop_id: str, body: s.ShopPolicy) -> s.ShopRead:
     shop = catalog.set_policy(
@@ -57,6 +63,25 @@ def create_sku(rt: RuntimeDep, principal: PrincipalDep, shop_id: str, body: s.Sk
         rt, actor=principal, shop_id=shop_id, code=body.code, title=body.title, price_fen=body.price_fen
     )
     return s.SkuRead.model_validate(sku)
+
+
+@router.get("/skus/{sku_id}", response_model=s.SkuRead)
+def get_sku(rt: RuntimeDep, principal: PrincipalDep, sku_id: str) -> s.SkuRead:
+    return s.SkuRead.model_validate(corrections.get_sku(rt, actor=principal, sku_id=sku_id))
+
+
+@router.patch("/skus/{sku_id}", response_model=s.SkuRead)
+def update_sku(rt: RuntimeDep, principal: PrincipalDep, sku_id: str, body: s.SkuUpdate) -> s.SkuRead:
+    sku = corrections.update_sku(
+        rt, actor=principal, sku_id=sku_id, title=body.title, price_fen=body.price_fen
+    )
+    return s.SkuRead.model_validate(sku)
+
+
+@router.delete("/skus/{sku_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+def delete_sku(rt: RuntimeDep, principal: PrincipalDep, sku_id: str) -> Response:
+    corrections.delete_sku(rt, actor=principal, sku_id=sku_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(
@@ -93,6 +118,20 @@ def create_order(rt: RuntimeDep, principal: PrincipalDep, body: s.OrderCreate) -
 @router.get("/orders/{order_id}", response_model=s.OrderRead)
 def get_order(rt: RuntimeDep, principal: PrincipalDep, order_id: str) -> s.OrderRead:
     return _order(rt, principal, order_id)
+
+
+@router.patch("/orders/{order_id}", response_model=s.OrderRead)
+def update_order(rt: RuntimeDep, principal: PrincipalDep, order_id: str, body: s.OrderUpdate) -> s.OrderRead:
+    corrections.update_order(
+        rt, actor=principal, order_id=order_id, placed_at=body.placed_at, delivered_at=body.delivered_at
+    )
+    return _order(rt, principal, order_id)
+
+
+@router.delete("/orders/{order_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+def delete_order(rt: RuntimeDep, principal: PrincipalDep, order_id: str) -> Response:
+    corrections.delete_order(rt, actor=principal, order_id=order_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 def _order(rt: RuntimeDep, principal: PrincipalDep, order_id: str) -> s.OrderRead:
