@@ -126,6 +126,7 @@ def test_claim_page_shows_photo_beside_aligned_reference_with_overlay(web: WebWo
     assert "拍摄情况看来合理：未发现拍摄时间早于签收、截图或翻拍屏幕的迹象。" in page
     assert "标识很容易被去掉" in page  # the engine's standing note, in the reader's language
     assert "未与该商品的参考照片比对" not in page  # the photo was compared with the shop's reference
+    assert "无法说明哪张在先" not in page  # it matched the listing photo, published before the claim
     assert 'class="raw provenance"' in page or "元数据中没有发现" in page
     assert 'id="credit"' in page
     packing = [r for r in _view(web, cid).references if r.claim_id == cid]
@@ -332,6 +333,70 @@ def test_provenance_labels_are_shown_raw(web: WebWorld) -> None:
     assert raw, "no raw provenance block"
     assert "xmp:TC260:AIGC" in raw.group(1) and "&#34;Label&#34;" in raw.group(1)
     assert '<code class="signal-name">provenance</code>' in page
+
+
+def test_a_copy_of_a_packing_photo_uploaded_after_the_claim_photo_is_told_as_undirected(
+    web: WebWorld,
+) -> None:
+    # The mirror fraud: the merchant "repairs" the buyer's own photo and sends it as the packing photo. The
+    # engine finds the claim photo derived from it with an edited region; the reviewer must learn that the
+    # packing photo came after the claim photo, so the copy could run either way.
+    photo = honest_rgb()
+    cid = _screened(web, photo=jpeg(photo))
+    repaired = photo.copy()
+    h, w = repaired.shape[:2]
+    repaired[h // 3 : h // 2, w // 3 : w // 2] = repaired[h // 3 : h // 2, w // 3 : w // 2].mean(axis=(0, 1))
+    web.clock.advance(timedelta(hours=5))
+    r = web.api.post(
+        "merchantA",
+        f"/api/v1/claims/{cid}/merchant-response",
+        data={"action": "dispute", "note": "发货时完好"},
+        files=[("photos", ("packing.jpg", jpeg(repaired), "image/jpeg"))],
+    )
+    assert r.status_code == 200, r.text
+    web.api.run_jobs()
+    view = _view(web, cid)
+    packing = [ref for ref in view.references if ref.claim_id == cid]
+    assert len(packing) == 1
+    first, _other = _assigned(web, cid)
+    b = web.browser(first)
+    page = b.get(f"/review/claims/{cid}").text
+    assert re.search(rf"这张照片是商家图片 {packing[0].id} 的像素级副本", page)
+    assert re.search(rf"商家在 [0-9: -]+ 上传了打包照片 {packing[0].id}，晚于这张售后照片（[0-9: -]+）", page)
+    b.client.cookies.set("shouhou_lang", "en")
+    english = b.get(f"/review/claims/{cid}").text
+    assert f"The merchant uploaded the packing photo {packing[0].id} at " in english
+    assert "not which came first" in english
+
+
+def test_the_late_reference_caution_needs_a_later_packing_upload_and_a_copy() -> None:
+    from datetime import UTC, datetime
+
+    from shouhou.web.pages.review_findings import REFERENCE_LINES, late_reference_line
+
+    sent = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    later, earlier = sent + timedelta(hours=5), sent - timedelta(days=3)
+
+    def result(relation: str) -> dict[str, Any]:
+        output = {"relation": relation, "matched_reference": "ref_1"}
+        return {"findings": [{"signal": "reference", "status": "ok", "output": output}]}
+
+    line = late_reference_line(result("derived"), kind="packing", uploaded_at=later, sent_at=sent)
+    assert line == (
+        REFERENCE_LINES[("late", "packing")],
+        {"name": "ref_1", "uploaded": "2026-11-01 15:00", "sent": "2026-11-01 10:00"},  # Asia/Shanghai
+    )
+    frame = late_reference_line(
+        result("recaptured"), kind="packing_video_frame", uploaded_at=later, sent_at=sent
+    )
+    assert frame is not None and frame[0] == REFERENCE_LINES[("late", "packing_video_frame")]
+    # A listing photo was published before any claim; an earlier upload and a new capture say nothing.
+    assert late_reference_line(result("derived"), kind="listing", uploaded_at=later, sent_at=sent) is None
+    assert late_reference_line(result("derived"), kind="packing", uploaded_at=earlier, sent_at=sent) is None
+    assert (
+        late_reference_line(result("same_product"), kind="packing", uploaded_at=later, sent_at=sent) is None
+    )
+    assert late_reference_line({}, kind="packing", uploaded_at=later, sent_at=sent) is None
 
 
 def test_the_reference_finding_is_told_from_its_structured_output() -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shouhou.accounts.roles import Principal, Role
-from shouhou.claims.catalog import REFERENCE_KINDS, Upload, may_see_order, require_role, require_shop
+from shouhou.claims.catalog import REFERENCE_KINDS, Upload, may_see_order, require_role
 from shouhou.errors import NotFound, ValidationFailed
 from shouhou.evidence.image import load_image
 from shouhou.evidence.video import extract_frames
@@ -182,9 +182,11 @@ def _sku_for(rt: Runtime, actor: Principal, sku_id: str, *, uow: UnitOfWork | No
         with rt.uow(write=False) as read:
             return _sku_for(rt, actor, sku_id, uow=read)
     sku = uow.skus.get(id=sku_id)
-    if sku is None:
+    # Another shop's SKU reads exactly like a missing one (the answer must not name its shop).
+    if sku is None or not (
+        actor.role is Role.ADMIN or (actor.role is Role.MERCHANT and actor.shop_id == sku.shop_id)
+    ):
         raise NotFound(f"SKU {sku_id} not found")
-    require_shop(actor, sku.shop_id)
     return sku.shop_id
 
 

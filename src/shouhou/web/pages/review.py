@@ -24,7 +24,7 @@ from shouhou.storage import tables as t
 from shouhou.web.deps import UserPage, require_role
 from shouhou.web.labels import N_
 from shouhou.web.pages.buyer import fen_to_yuan, yuan_to_fen
-from shouhou.web.pages.review_findings import finding_lines
+from shouhou.web.pages.review_findings import finding_lines, late_reference_line
 from shouhou.web.render import Page
 
 router = APIRouter()
@@ -175,7 +175,7 @@ def photo_panels(
     references: Sequence[t.ReferencePhoto],
 ) -> list[PhotoPanel]:
     by_evidence = {s.evidence_id: (s, sig) for s, sig in screened}
-    known_refs = {r.id for r in references}
+    known_refs = {r.id: r for r in references}
     panels = []
     for n, ev in enumerate((e for e in evidence if e.party == "buyer"), start=1):
         panel = PhotoPanel(evidence=ev, n=n, claim_url=f"/media/claims/{claim_id}/evidence/{ev.id}")
@@ -188,6 +188,14 @@ def photo_panels(
             panel.lines = finding_lines(result)
             matched = result.get("matched_reference")
             panel.matched_reference = matched if matched in known_refs else None
+            ref = known_refs.get(panel.matched_reference or "")
+            late = (
+                late_reference_line(result, kind=ref.kind, uploaded_at=ref.created_at, sent_at=ev.created_at)
+                if ref is not None and "reference" in panel.lines
+                else None
+            )
+            if late is not None:
+                panel.lines["reference"].append(late)
             pics = pictures.by_kind(scr)
             base = f"/media/claims/{claim_id}/pictures/"
             if "display" in pics:

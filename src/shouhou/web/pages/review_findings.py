@@ -39,6 +39,17 @@ REFERENCE_LINES = {
         "The photo shows the scene of the merchant's photo %(name)s captured anew (not a copy)."
     ),
     ("unrelated", False): N_("The photo does not match any of the merchant's photos."),
+    # A copy of a packing photo that the merchant uploaded after the claim photo: the pixels show that one of
+    # the two was made from the other, not which one (a packing photo is the merchant's own, unpublished).
+    ("late", "packing"): N_(
+        "The merchant uploaded the packing photo %(name)s at %(uploaded)s, after this claim photo "
+        "(%(sent)s): the pixels show that one of the two was made from the other, not which came first."
+    ),
+    ("late", "packing_video_frame"): N_(
+        "The merchant uploaded the packing video that frame %(name)s comes from at %(uploaded)s, after this "
+        "claim photo (%(sent)s): the pixels show that one of the two was made from the other, not which came "
+        "first."
+    ),
 }
 # The reuse finding likewise, sentence by sentence. Keys: where the earlier use was, and whether it was exact.
 REUSE_LINES = {
@@ -274,6 +285,24 @@ def reference_line(result: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
         "name": str(out.get("matched_reference") or ""),
         "n": len(regions),
         "share": f"{share:.1%}",
+    }
+
+
+def late_reference_line(
+    result: dict[str, Any], *, kind: str, uploaded_at: datetime, sent_at: datetime
+) -> tuple[str, dict[str, Any]] | None:
+    """The REFERENCE_LINES caution for a copy or recapture of a merchant's own packing photo or video frame
+    uploaded after the claim photo was sent; None for a listing photo (published before any claim), an
+    earlier upload, or a finding that is no copy."""
+    out = _ok_output(result, "reference")
+    if out is None or out.get("relation") not in ("derived", "recaptured"):
+        return None
+    if kind not in ("packing", "packing_video_frame") or uploaded_at <= sent_at:
+        return None
+    return REFERENCE_LINES[("late", kind)], {
+        "name": str(out.get("matched_reference") or ""),
+        "uploaded": local_time(uploaded_at),
+        "sent": local_time(sent_at),
     }
 
 
