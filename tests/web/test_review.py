@@ -120,7 +120,8 @@ def test_claim_page_shows_photo_beside_aligned_reference_with_overlay(web: WebWo
     assert re.search(r"在已收录的 \d+ 张照片中没有发现这张照片被使用过。", page)  # the reuse check, told too
     # The other checks are told too, each with the engine's sentence as its tooltip.
     assert 'title="No AI-provenance label was found.">未发现 AI 生成标识。</span>' in page
-    assert re.search(r"未发现已知的隐形数字水印；\S+ Stable Diffusion v1：136 位中有 \d+ 位", page)
+    # Chinese sentences follow each other without a space (English ones take one, below).
+    assert re.search(r"未发现已知的隐形数字水印；\S+。Stable Diffusion v1：136 位中有 \d+ 位", page)
     assert 'title="no known invisible watermark (' in page
     assert re.search(r"(未发现明确的|可能存在)局部篡改痕迹", page)
     assert "拍摄情况看来合理：未发现拍摄时间早于签收、截图或翻拍屏幕的迹象。" in page
