@@ -127,7 +127,7 @@ def test_claim_page_shows_photo_beside_aligned_reference_with_overlay(web: WebWo
     assert "拍摄情况看来合理：未发现拍摄时间早于签收、截图或翻拍屏幕的迹象。" in page
     assert "标识很容易被去掉" in page  # the engine's standing note, in the reader's language
     assert "未与该商品的参考照片比对" not in page  # the photo was compared with the shop's reference
-    assert "无法说明哪张在先" not in page  # it matched the listing photo, published before the claim
+    assert "不计入这张照片的风险" not in page  # it matched the listing photo, published before the claim
     assert 'class="raw provenance"' in page or "元数据中没有发现" in page
     assert 'id="credit"' in page
     packing = [r for r in _view(web, cid).references if r.claim_id == cid]
@@ -336,12 +336,12 @@ def test_provenance_labels_are_shown_raw(web: WebWorld) -> None:
     assert '<code class="signal-name">provenance</code>' in page
 
 
-def test_a_copy_of_a_packing_photo_uploaded_after_the_claim_photo_is_told_as_undirected(
+def test_a_copy_of_a_packing_photo_uploaded_after_the_claim_photo_is_told_and_not_counted(
     web: WebWorld,
 ) -> None:
-    # The mirror fraud: the merchant "repairs" the buyer's own photo and sends it as the packing photo. The
-    # engine finds the claim photo derived from it with an edited region; the reviewer must learn that the
-    # packing photo came after the claim photo, so the copy could run either way.
+    # The mirror fraud: the merchant "repairs" the buyer's own photo and sends it as the packing photo. Which
+    # of the two came first cannot be told from the pixels: the reviewer is told, and the buyer's risk does
+    # not count it.
     photo = honest_rgb()
     cid = _screened(web, photo=jpeg(photo))
     repaired = photo.copy()
@@ -359,45 +359,75 @@ def test_a_copy_of_a_packing_photo_uploaded_after_the_claim_photo_is_told_as_und
     view = _view(web, cid)
     packing = [ref for ref in view.references if ref.claim_id == cid]
     assert len(packing) == 1
+    screened = web.api.get("merchantA", f"/api/v1/claims/{cid}/screening").json()["photos"][0]
+    assert screened["matched_reference"] is None  # judged against the listing photo only
+    assert view.claim.risk != "high"
+    with web.rt.uow(write=False) as uow:
+        rows = uow.screenings.current_for_claim(claim_id=cid)
+    late = rows[0].result["late_reference"]
+    assert late["relation"] == "derived" and late["reference"] == packing[0].id and late["kind"] == "packing"
+    assert late["regions"]  # the "repaired" area, outlined for the reviewer's comparison
     first, _other = _assigned(web, cid)
     b = web.browser(first)
     page = b.get(f"/review/claims/{cid}").text
-    assert re.search(rf"这张照片是商家图片 {packing[0].id} 的像素级副本", page)
-    assert re.search(rf"商家在 [0-9: -]+ 上传了打包照片 {packing[0].id}，晚于这张售后照片（[0-9: -]+）", page)
+    assert "的像素级副本" not in page
+    assert re.search(
+        rf"商家在 [0-9: -]+ 上传了打包照片 {packing[0].id}，晚于这张售后照片（[0-9: -]+）："
+        r".*不计入这张照片的风险",
+        page,
+    )
     b.client.cookies.set("shouhou_lang", "en")
     english = b.get(f"/review/claims/{cid}").text
     assert f"The merchant uploaded the packing photo {packing[0].id} at " in english
-    assert "not which came first" in english
+    assert "does not count towards this photo&#39;s risk" in english
 
 
-def test_the_late_reference_caution_needs_a_later_packing_upload_and_a_copy() -> None:
+def test_a_packing_photo_uploaded_before_the_claim_photo_counts(web: WebWorld) -> None:
+    # Packing photos registered at shipping are the merchant's evidence from before any claim: a claim photo
+    # copied from one, with damage added, is judged against it as against a listing photo.
+    packing = honest_rgb()
+    r = web.api.post(
+        "merchantA",
+        f"/api/v1/orders/{web.api.ids['order1']}/reference-photos",
+        files=[("photos", ("packed.jpg", jpeg(packing), "image/jpeg"))],
+    )
+    assert r.status_code == 201, r.text
+    ref_id = r.json()[0]["id"]
+    web.clock.advance(timedelta(days=2))
+    cracked = packing.copy()
+    h, w = cracked.shape[:2]
+    cracked[h // 2 : h // 2 + 4, w // 4 : 3 * w // 4] = 20  # a dark crack across the item
+    cid = _screened(web, photo=jpeg(cracked))
+    screened = web.api.get("merchantA", f"/api/v1/claims/{cid}/screening").json()["photos"][0]
+    assert screened["matched_reference"] == ref_id
+    assert _view(web, cid).claim.risk in ("medium", "high")
+    with web.rt.uow(write=False) as uow:
+        assert uow.screenings.current_for_claim(claim_id=cid)[0].result["late_reference"] is None
+
+
+def test_the_late_reference_caution_is_told_from_the_screening() -> None:
     from datetime import UTC, datetime
 
     from shouhou.web.pages.review_findings import REFERENCE_LINES, late_reference_line
 
     sent = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
-    later, earlier = sent + timedelta(hours=5), sent - timedelta(days=3)
 
-    def result(relation: str) -> dict[str, Any]:
-        output = {"relation": relation, "matched_reference": "ref_1"}
-        return {"findings": [{"signal": "reference", "status": "ok", "output": output}]}
+    def result(**late: object) -> dict[str, Any]:
+        base = {"status": "ok", "relation": "derived", "reference": "ref_1", "kind": "packing"}
+        return {"late_reference": {**base, "uploaded_at": "2026-11-01T07:00:00+00:00", **late}}
 
-    line = late_reference_line(result("derived"), kind="packing", uploaded_at=later, sent_at=sent)
-    assert line == (
+    assert late_reference_line(result(), sent_at=sent) == (
         REFERENCE_LINES[("late", "packing")],
         {"name": "ref_1", "uploaded": "2026-11-01 15:00", "sent": "2026-11-01 10:00"},  # Asia/Shanghai
     )
-    frame = late_reference_line(
-        result("recaptured"), kind="packing_video_frame", uploaded_at=later, sent_at=sent
-    )
+    frame = late_reference_line(result(kind="packing_video_frame", relation="recaptured"), sent_at=sent)
     assert frame is not None and frame[0] == REFERENCE_LINES[("late", "packing_video_frame")]
-    # A listing photo was published before any claim; an earlier upload and a new capture say nothing.
-    assert late_reference_line(result("derived"), kind="listing", uploaded_at=later, sent_at=sent) is None
-    assert late_reference_line(result("derived"), kind="packing", uploaded_at=earlier, sent_at=sent) is None
-    assert (
-        late_reference_line(result("same_product"), kind="packing", uploaded_at=later, sent_at=sent) is None
-    )
-    assert late_reference_line({}, kind="packing", uploaded_at=later, sent_at=sent) is None
+    assert late_reference_line(result(kind="listing"), sent_at=sent) is None  # not a kind it knows
+    assert late_reference_line(result(relation="same_product"), sent_at=sent) is None
+    assert late_reference_line(result(status="failed"), sent_at=sent) is None
+    assert late_reference_line(result(uploaded_at="yesterday"), sent_at=sent) is None
+    assert late_reference_line({"late_reference": None}, sent_at=sent) is None
+    assert late_reference_line({}, sent_at=sent) is None
 
 
 def test_the_reference_finding_is_told_from_its_structured_output() -> None:

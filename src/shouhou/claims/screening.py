@@ -1,5 +1,11 @@
 """The screening job: run the engine on a claim's photos against the merchant's references, store the result
-per signal (with version), and move the claim on."""
+per signal (with version), and move the claim on.
+
+A photo is judged against the listing photos and the packing references uploaded before it was sent. A
+packing photo or video frame uploaded later (counter-evidence) is compared with it by the reference check
+alone and kept apart: if one is a copy of the other, the pixels cannot say which came first (a merchant can
+"repair" the buyer's own photo and send it as the packing photo), so the reviewer is told and the buyer's
+risk does not count it."""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ from shouhou.claims import pictures
 from shouhou.claims.process import after_screening
 from shouhou.errors import InputError, NotFound, StorageError
 from shouhou.evidence.engine import Engine
-from shouhou.evidence.item import ScreenContext
+from shouhou.evidence.item import Evidence, ScreenContext
 from shouhou.evidence.model import RiskLevel
 from shouhou.evidence.pipeline import Screening as EngineScreening
 from shouhou.evidence.references import ReferenceLibrary
@@ -52,6 +58,7 @@ class _Outcome:
     screening: EngineScreening | None
     error: str | None
     pictures: list[pictures.Prepared] = field(default_factory=list)
+    late: dict[str, Any] | None = None  # a copy relation with a packing reference uploaded after the photo
 
 
 def screen_claim(rt: Runtime, holder: EngineHolder, payload: dict[str, Any]) -> None:
@@ -78,13 +85,20 @@ def screen_claim(rt: Runtime, holder: EngineHolder, payload: dict[str, Any]) -> 
             except (InputError, StorageError) as exc:
                 log.warning("reference %s left out of screening claim %s: %s", ref.id, claim_id, exc)
         context = ScreenContext(delivered_at=order.delivered_at, claim_id=claim_id, submitter_id=person)
+        by_id = {r.id: r for r in refs}
         for ev in todo:
+            late = {r.id for r in refs if r.kind != "listing" and _after(r.created_at, ev.created_at)}
             try:
                 item, result = engine.screen(
-                    rt.blobs.get(ev.blob_sha256), name=ev.filename, references=library.photos, context=context
+                    rt.blobs.get(ev.blob_sha256),
+                    name=ev.filename,
+                    references=[p for p in library.photos if p.name not in late],
+                    context=context,
                 )
+                later = [p for p in library.photos if p.name in late]
+                found = _late_copy(engine, item, later, by_id) if later else None
                 # Written before the transaction that lists them, like every evidence file.
-                outcomes.append(_Outcome(ev.id, result, None, pictures.prepare(rt, item, result)))
+                outcomes.append(_Outcome(ev.id, result, None, pictures.prepare(rt, item, result), found))
             except InputError as exc:  # found only on a full decode (e.g. truncated data): a human looks
                 outcomes.append(_Outcome(ev.id, None, str(exc)))
         if engine.index is not None:
@@ -118,6 +132,43 @@ def screen_claim(rt: Runtime, holder: EngineHolder, payload: dict[str, Any]) -> 
         uow.commit()
 
 
+def _after(a: Any, b: Any) -> bool:
+    """Whether time a is after time b, for columns read back with or without their zone."""
+    if (a.tzinfo is None) != (b.tzinfo is None):
+        a, b = a.replace(tzinfo=None), b.replace(tzinfo=None)
+    return bool(a > b)
+
+
+def _late_copy(
+    engine: Engine, item: Evidence, later: list[Any], refs: dict[str, t.ReferencePhoto]
+) -> dict[str, Any] | None:
+    """The reference check alone, against the packing references uploaded after the photo: what it found
+    when one is a copy or a screen photo of the other, else None."""
+    signal = next((s for s in engine.screener.signals if s.name == "reference"), None)
+    if signal is None:
+        return None
+    probe = Evidence(image=item.image, references=later, context=item.context)
+    try:
+        out = signal.run(probe, engine.screener.params[signal.name])
+    except Exception as exc:  # the photo's own screening stands; the failure is kept with it
+        log.warning("late-reference check of %s failed: %s", item.image.name, exc)
+        return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+    relation = getattr(out, "relation", None)
+    if relation not in ("derived", "recaptured"):
+        return None
+    ref = refs.get(str(out.matched_reference))
+    return {
+        "status": "ok",
+        "relation": relation,
+        "reference": out.matched_reference,
+        "kind": ref.kind if ref is not None else None,
+        "uploaded_at": ref.created_at.isoformat() if ref is not None else None,
+        "regions": [r.as_list() for r in out.regions],
+        "edit_fraction": out.edit_fraction,
+        "summary": out.summary,
+    }
+
+
 def _store(uow: Any, claim_id: str, out: _Outcome, now: Any) -> None:
     uow.screenings.retire(evidence_id=out.evidence_id)
     ev = uow.evidence.get_or_raise(id=out.evidence_id)
@@ -141,7 +192,11 @@ def _store(uow: Any, claim_id: str, out: _Outcome, now: Any) -> None:
                 if failed and res
                 else None
             ),
-            result={**res.model_dump(mode="json"), "pictures": listed} if res else {"error": out.error},
+            result=(
+                {**res.model_dump(mode="json"), "pictures": listed, "late_reference": out.late}
+                if res
+                else {"error": out.error}
+            ),
             created_at=now,
         )
     )

@@ -139,6 +139,8 @@ class PhotoPanel:
     notes: list[str] = field(default_factory=list)
     # Per signal, its finding as review_findings messages with their values (in order).
     lines: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
+    # Messages shown above the findings: a copy relation with counter-evidence uploaded after the photo.
+    cautions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     @property
     def suffix(self) -> str:
@@ -175,7 +177,7 @@ def photo_panels(
     references: Sequence[t.ReferencePhoto],
 ) -> list[PhotoPanel]:
     by_evidence = {s.evidence_id: (s, sig) for s, sig in screened}
-    known_refs = {r.id: r for r in references}
+    known_refs = {r.id for r in references}
     panels = []
     for n, ev in enumerate((e for e in evidence if e.party == "buyer"), start=1):
         panel = PhotoPanel(evidence=ev, n=n, claim_url=f"/media/claims/{claim_id}/evidence/{ev.id}")
@@ -188,14 +190,8 @@ def photo_panels(
             panel.lines = finding_lines(result)
             matched = result.get("matched_reference")
             panel.matched_reference = matched if matched in known_refs else None
-            ref = known_refs.get(panel.matched_reference or "")
-            late = (
-                late_reference_line(result, kind=ref.kind, uploaded_at=ref.created_at, sent_at=ev.created_at)
-                if ref is not None and "reference" in panel.lines
-                else None
-            )
-            if late is not None:
-                panel.lines["reference"].append(late)
+            late = late_reference_line(result, sent_at=ev.created_at)
+            panel.cautions = [late] if late is not None else []
             pics = pictures.by_kind(scr)
             base = f"/media/claims/{claim_id}/pictures/"
             if "display" in pics:

@@ -39,16 +39,17 @@ REFERENCE_LINES = {
         "The photo shows the scene of the merchant's photo %(name)s captured anew (not a copy)."
     ),
     ("unrelated", False): N_("The photo does not match any of the merchant's photos."),
-    # A copy of a packing photo that the merchant uploaded after the claim photo: the pixels show that one of
-    # the two was made from the other, not which one (a packing photo is the merchant's own, unpublished).
+    # A copy relation with a packing photo the merchant uploaded after the claim photo (counter-evidence): the
+    # pixels show that one was made from the other, not which (the screening keeps it out of the risk).
     ("late", "packing"): N_(
         "The merchant uploaded the packing photo %(name)s at %(uploaded)s, after this claim photo "
-        "(%(sent)s): the pixels show that one of the two was made from the other, not which came first."
+        "(%(sent)s): one of the two was made from the other, and the pixels do not show which came first, so "
+        "it does not count towards this photo's risk."
     ),
     ("late", "packing_video_frame"): N_(
         "The merchant uploaded the packing video that frame %(name)s comes from at %(uploaded)s, after this "
-        "claim photo (%(sent)s): the pixels show that one of the two was made from the other, not which came "
-        "first."
+        "claim photo (%(sent)s): one of the two was made from the other, and the pixels do not show which "
+        "came first, so it does not count towards this photo's risk."
     ),
 }
 # The reuse finding likewise, sentence by sentence. Keys: where the earlier use was, and whether it was exact.
@@ -288,20 +289,23 @@ def reference_line(result: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     }
 
 
-def late_reference_line(
-    result: dict[str, Any], *, kind: str, uploaded_at: datetime, sent_at: datetime
-) -> tuple[str, dict[str, Any]] | None:
-    """The REFERENCE_LINES caution for a copy or recapture of a merchant's own packing photo or video frame
-    uploaded after the claim photo was sent; None for a listing photo (published before any claim), an
-    earlier upload, or a finding that is no copy."""
-    out = _ok_output(result, "reference")
-    if out is None or out.get("relation") not in ("derived", "recaptured"):
+def late_reference_line(result: dict[str, Any], *, sent_at: datetime) -> tuple[str, dict[str, Any]] | None:
+    """The REFERENCE_LINES caution when a packing photo or video frame the merchant uploaded after the claim
+    photo was sent is a copy of it, or it of that (the screening's `late_reference`, kept out of the buyer's
+    risk); None when there is none or it is of a shape this console does not know."""
+    late = result.get("late_reference")
+    if not isinstance(late, dict) or late.get("status") != "ok":
         return None
-    if kind not in ("packing", "packing_video_frame") or uploaded_at <= sent_at:
+    kind, stamp = late.get("kind"), late.get("uploaded_at")
+    if late.get("relation") not in ("derived", "recaptured") or ("late", kind) not in REFERENCE_LINES:
+        return None
+    try:
+        uploaded = datetime.fromisoformat(str(stamp))
+    except ValueError:
         return None
     return REFERENCE_LINES[("late", kind)], {
-        "name": str(out.get("matched_reference") or ""),
-        "uploaded": local_time(uploaded_at),
+        "name": str(late.get("reference") or ""),
+        "uploaded": local_time(uploaded),
         "sent": local_time(sent_at),
     }
 
